@@ -1,0 +1,308 @@
+//! Filesystem primitives: symlink-refusing path walks, atomic writes through temp files, the
+//! advisory build lock, stale-temp clean-up, and the [`Fs`] seam through which every mutation
+//! goes (so tests can inject a failure after any number of operations).
+
+use std::fs::{self, File, OpenOptions};
+use std::hash::{BuildHasher, Hasher};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::OutError;
+use crate::path::{is_temp_name, TEMP_MARKER};
+
+/// Every mutating filesystem operation of `apply` goes through this trait.
+pub(crate) trait Fs {
+    fn create_dir(&self, path: &Path) -> io::Result<()>;
+    /// Creates `path` exclusively (fails if it exists, never follows a link), writes `bytes`,
+    /// and fsyncs the file.
+    fn write_new(&self, path: &Path, bytes: &[u8]) -> io::Result<()>;
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    fn remove_file(&self, path: &Path) -> io::Result<()>;
+    fn remove_dir(&self, path: &Path) -> io::Result<()>;
+    fn sync_dir(&self, path: &Path) -> io::Result<()>;
+}
+
+/// The real filesystem.
+pub(crate) struct RealFs;
+
+impl Fs for RealFs {
+    fn create_dir(&self, path: &Path) -> io::Result<()> {
+        fs::create_dir(path)
+    }
+
+    fn write_new(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        let mut f = OpenOptions::new().write(true).create_new(true).open(path)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        fs::rename(from, to)
+    }
+
+    fn remove_file(&self, path: &Path) -> io::Result<()> {
+        fs::remove_file(path)
+    }
+
+    fn remove_dir(&self, path: &Path) -> io::Result<()> {
+        fs::remove_dir(path)
+    }
+
+    fn sync_dir(&self, path: &Path) -> io::Result<()> {
+        #[cfg(unix)]
+        {
+            File::open(path)?.sync_all()
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = path;
+            Ok(())
+        }
+    }
+}
+
+/// Simulates a process killed after `budget` mutating operations: the operation that exceeds the
+/// budget fails (a file write leaves a truncated temp file behind, as a kill mid-write would),
+/// and every later operation fails too, so no clean-up happens.
+pub(crate) struct FaultFs {
+    remaining: std::cell::Cell<usize>,
+}
+
+impl FaultFs {
+    pub(crate) fn new(budget: usize) -> Self {
+        FaultFs {
+            remaining: std::cell::Cell::new(budget),
+        }
+    }
+
+    fn tick(&self) -> io::Result<()> {
+        match self.remaining.get() {
+            0 => Err(io::Error::other("injected fault (simulated crash)")),
+            n => {
+                self.remaining.set(n - 1);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Fs for FaultFs {
+    fn create_dir(&self, path: &Path) -> io::Result<()> {
+        self.tick()?;
+        RealFs.create_dir(path)
+    }
+
+    fn write_new(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        if self.remaining.get() == 0 {
+            // Killed mid-write: a truncated temp file stays behind.
+            let _ = RealFs.write_new(path, &bytes[..bytes.len() / 2]);
+        }
+        self.tick()?;
+        RealFs.write_new(path, bytes)
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        self.tick()?;
+        RealFs.rename(from, to)
+    }
+
+    fn remove_file(&self, path: &Path) -> io::Result<()> {
+        self.tick()?;
+        RealFs.remove_file(path)
+    }
+
+    fn remove_dir(&self, path: &Path) -> io::Result<()> {
+        self.tick()?;
+        RealFs.remove_dir(path)
+    }
+
+    fn sync_dir(&self, path: &Path) -> io::Result<()> {
+        self.tick()?;
+        RealFs.sync_dir(path)
+    }
+}
+
+/// What is at a path, without following a symbolic link there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Node {
+    Missing,
+    File,
+    Dir,
+    Symlink,
+    Other,
+}
+
+pub(crate) fn node(path: &Path) -> Result<Node, OutError> {
+    match fs::symlink_metadata(path) {
+        Ok(m) => {
+            let t = m.file_type();
+            Ok(if t.is_symlink() {
+                Node::Symlink
+            } else if t.is_file() {
+                Node::File
+            } else if t.is_dir() {
+                Node::Dir
+            } else {
+                Node::Other
+            })
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Node::Missing),
+        Err(e) => Err(OutError::io("inspecting", path, e)),
+    }
+}
+
+/// The result of walking a relative path from `out/` one component at a time, never through a
+/// link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Walk {
+    /// Every ancestor is a real directory (or the walk reached a missing ancestor, in which case
+    /// the final node is `Missing`); this is the final node.
+    Reached(Node),
+    /// This ancestor (relative path) is a symbolic link.
+    Symlink(String),
+    /// This ancestor (relative path) exists and is not a directory.
+    NotADirectory(String, Node),
+}
+
+pub(crate) fn walk(out_dir: &Path, rel: &str) -> Result<Walk, OutError> {
+    let mut p = out_dir.to_path_buf();
+    let mut done = 0usize;
+    let comps: Vec<&str> = rel.split('/').collect();
+    for (i, c) in comps.iter().enumerate() {
+        p.push(c);
+        done += c.len() + usize::from(i > 0);
+        let n = node(&p)?;
+        let last = i + 1 == comps.len();
+        match n {
+            Node::Symlink => return Ok(Walk::Symlink(rel[..done].to_string())),
+            _ if last => return Ok(Walk::Reached(n)),
+            Node::Dir => {}
+            Node::Missing => return Ok(Walk::Reached(Node::Missing)),
+            Node::File | Node::Other => return Ok(Walk::NotADirectory(rel[..done].to_string(), n)),
+        }
+    }
+    Ok(Walk::Reached(Node::Missing))
+}
+
+/// Reads a regular file, refusing to follow a link at `path` itself.
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, OutError> {
+    let mut opts = OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut f = opts
+        .open(path)
+        .map_err(|e| OutError::io("reading", path, e))?;
+    let mut buf = Vec::new();
+    io::Read::read_to_end(&mut f, &mut buf).map_err(|e| OutError::io("reading", path, e))?;
+    Ok(buf)
+}
+
+/// A fresh temp name for `name`: `.<name>.hlc-tmp-<16 hex>`.
+pub(crate) fn temp_name(name: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    let s = format!(".{name}{TEMP_MARKER}{:016x}", h.finish());
+    debug_assert!(is_temp_name(&s));
+    s
+}
+
+/// Writes `bytes` to `dir/name` atomically: a temp file in the same directory, fsynced, then
+/// renamed over the target. The caller fsyncs `dir` afterwards. On failure the temp file is
+/// removed when possible.
+pub(crate) fn write_atomic(
+    fs_: &dyn Fs,
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+) -> Result<(), OutError> {
+    let target = dir.join(name);
+    let mut attempt = 0;
+    let tmp = loop {
+        let tmp = dir.join(temp_name(name));
+        match fs_.write_new(&tmp, bytes) {
+            Ok(()) => break tmp,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 8 => attempt += 1,
+            Err(e) => {
+                let _ = fs_.remove_file(&tmp);
+                return Err(OutError::io("writing", target, e));
+            }
+        }
+    };
+    if let Err(e) = fs_.rename(&tmp, &target) {
+        let _ = fs_.remove_file(&tmp);
+        return Err(OutError::io("renaming into place", target, e));
+    }
+    Ok(())
+}
+
+/// Removes every stale temp file (see [`is_temp_name`]) under `out_dir`, without following
+/// links. Returns the removed paths.
+pub(crate) fn clean_temps(fs_: &dyn Fs, out_dir: &Path) -> Result<Vec<PathBuf>, OutError> {
+    let mut removed = Vec::new();
+    let mut stack = vec![out_dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let rd = match fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(OutError::io("listing", dir, e)),
+        };
+        let mut entries = Vec::new();
+        for e in rd {
+            let e = e.map_err(|e| OutError::io("listing", &dir, e))?;
+            let t = e
+                .file_type()
+                .map_err(|err| OutError::io("inspecting", e.path(), err))?;
+            entries.push((e.path(), e.file_name(), t));
+        }
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (path, name, t) in entries {
+            if t.is_dir() {
+                stack.push(path);
+            } else if t.is_file() && name.to_str().is_some_and(is_temp_name) {
+                fs_.remove_file(&path)
+                    .map_err(|e| OutError::io("removing stale temp file", &path, e))?;
+                removed.push(path);
+            }
+        }
+    }
+    removed.sort();
+    Ok(removed)
+}
+
+/// An advisory lock on `out/`, released when dropped.
+///
+/// On unix it is a `flock` on the `out/` directory itself, so no lock file is left in the
+/// committed tree. Elsewhere it is a lock on `out/.hlc-build.lock`.
+#[derive(Debug)]
+pub(crate) struct BuildLock {
+    _file: File,
+}
+
+pub(crate) fn lock_out_dir(out_dir: &Path, exclusive: bool) -> Result<BuildLock, OutError> {
+    #[cfg(unix)]
+    let file = File::open(out_dir).map_err(|e| OutError::io("opening", out_dir, e))?;
+    #[cfg(not(unix))]
+    let file = {
+        let p = out_dir.join(crate::path::BUILD_LOCK_FILE);
+        OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&p)
+            .map_err(|e| OutError::io("opening", p, e))?
+    };
+    let r = if exclusive {
+        file.lock()
+    } else {
+        file.lock_shared()
+    };
+    r.map_err(|e| OutError::io("locking", out_dir, e))?;
+    Ok(BuildLock { _file: file })
+}
