@@ -10,7 +10,10 @@ use crate::lock::{sha256_hex, Input, Journal, JournalEntry, Lock, LockEntry, Loc
 use crate::path::{ArtifactPath, JOURNAL_FILE, LOCK_FILE};
 
 /// One rendered file, handed to the writer by `hlc build`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` output shows the size and digest of `contents`, never the bytes, so an artifact
+/// that holds a secret cannot leak it through a log or a panic message.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Artifact {
     /// Where it goes, relative to `out/`.
     pub path: ArtifactPath,
@@ -20,6 +23,26 @@ pub struct Artifact {
     pub target: String,
     /// The config paths it came from: `services.grafana.hostname`, …
     pub sources: Vec<String>,
+}
+
+impl std::fmt::Debug for Artifact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Artifact")
+            .field("path", &self.path)
+            .field("contents", &Redacted(&self.contents))
+            .field("target", &self.target)
+            .field("sources", &self.sources)
+            .finish()
+    }
+}
+
+/// Shows `<N bytes, sha256 …>` instead of the bytes.
+struct Redacted<'a>(&'a [u8]);
+
+impl std::fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes, sha256 {}>", self.0.len(), sha256_hex(self.0))
+    }
 }
 
 impl Artifact {
@@ -63,7 +86,6 @@ pub struct Change<'a> {
     pub new: Option<&'a [u8]>,
 }
 
-#[derive(Debug)]
 pub(crate) enum Status {
     Create,
     Update { old: Vec<u8> },
@@ -71,7 +93,6 @@ pub(crate) enum Status {
     Conflict,
 }
 
-#[derive(Debug)]
 pub(crate) struct Removal {
     pub path: ArtifactPath,
     pub old: Vec<u8>,
@@ -80,8 +101,7 @@ pub(crate) struct Removal {
 }
 
 /// What `apply` would do; computed by [`plan`]. Holds the exclusive build lock on `out/` (when
-/// `out/` exists) until it is applied or dropped.
-#[derive(Debug)]
+/// `out/` exists) until it is applied or dropped. Its `Debug` output lists paths only.
 pub struct Plan {
     pub(crate) out_dir: PathBuf,
     pub(crate) guard: Option<BuildLock>,
@@ -363,6 +383,22 @@ fn read_journal(out_dir: &Path) -> Result<Option<Journal>, OutError> {
             Ok(Journal::from_json(&bytes))
         }
         _ => Ok(None),
+    }
+}
+
+impl std::fmt::Debug for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plan")
+            .field("out_dir", &self.out_dir)
+            .field("locked", &self.guard.is_some())
+            .field("created", &self.created())
+            .field("updated", &self.updated())
+            .field("unchanged", &self.unchanged().len())
+            .field("removed", &self.removed())
+            .field("conflicts", &self.conflicts)
+            .field("lock_changes", &self.lock_changes())
+            .field("journal_present", &self.journal_present)
+            .finish()
     }
 }
 

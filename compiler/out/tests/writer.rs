@@ -624,3 +624,19 @@ fn an_interrupted_build_is_flagged_by_verify() {
     assert!(!out.join(JOURNAL_FILE).exists());
     assert!(verify(&out, &inputs("v1")).unwrap().is_empty());
 }
+
+#[test]
+fn debug_output_never_shows_contents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let secret = "CANARY-s3cr3t-value";
+    let a = art("secret.yaml", secret, "talos");
+    assert!(!format!("{a:?}").contains(secret));
+    build(&out, vec![art("secret.yaml", "old", "talos")], inputs("v1")).unwrap();
+    let p = plan(&out, vec![a], inputs("v1"), VERSION).unwrap();
+    let dbg = format!("{p:?}");
+    assert!(
+        dbg.contains("secret.yaml") && !dbg.contains(secret),
+        "{dbg}"
+    );
+}
