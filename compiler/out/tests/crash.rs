@@ -118,6 +118,7 @@ fn a_crash_after_any_number_of_operations_is_flagged_and_recovered() {
             "k={k}: {r:?}"
         );
     }
+    eprintln!("simulated {crashed} crash points");
     assert!(
         crashed > 15,
         "the fault must hit many points, hit {crashed}"
