@@ -1,0 +1,384 @@
+//! The import sandbox: discovers every file a project loads and refuses any outside the project
+//! root or the embedded library, before Nickel sees anything.
+
+use crate::library::library_file;
+use hlc_diag::{Diagnostic, Diagnostics, FileId, SourceFile, SourceMap, Span};
+use nickel_lang_core::ast::{Ast, AstAlloc, Import, InputFormat, Node as AstNode};
+use nickel_lang_core::files::Files;
+use nickel_lang_core::parser::{grammar::TermParser, lexer::Lexer, ErrorTolerantParser};
+use nickel_lang_core::traverse::{TraverseAlloc, TraverseControl};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, VecDeque};
+use std::path::{Component, Path, PathBuf};
+
+/// Virtual directory under which project files are given to Nickel.
+pub(crate) const PROJECT_ROOT: &str = "/@project";
+/// Virtual directory of the embedded library (on Nickel's import path).
+pub(crate) const LIBRARY_ROOT: &str = "/@hlc";
+/// The entry point, relative to the project root.
+pub const MAIN: &str = "configs/main.ncl";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SourceKind {
+    Config,
+    Library,
+}
+
+/// A loaded file, for the lock's input digests.
+#[derive(Clone, Debug)]
+pub struct SourceRecord {
+    /// Path shown to users: relative to the project root, or `<hlc>/…` for library files.
+    pub display: String,
+    pub kind: SourceKind,
+    pub sha256: String,
+}
+
+/// A file admitted by the sandbox, as Nickel will see it.
+#[derive(Clone, Debug)]
+pub(crate) struct VirtualFile {
+    pub virt: PathBuf,
+    pub format: InputFormat,
+    pub file: FileId,
+}
+
+/// Everything `load` found: the sources (for positions), the admitted files, and the sandbox's
+/// diagnostics. Evaluation must not run when `diags` has errors.
+#[derive(Debug)]
+pub struct Loaded {
+    pub root: PathBuf,
+    pub sources: SourceMap,
+    pub records: Vec<SourceRecord>,
+    pub diags: Diagnostics,
+    pub(crate) files: Vec<VirtualFile>,
+    pub(crate) main: FileId,
+}
+
+/// Failures that are not about the configuration's content: exit code 2.
+#[derive(Debug)]
+pub enum LoadError {
+    NoMain { path: PathBuf },
+    Io { path: PathBuf, error: std::io::Error },
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::NoMain { path } => write!(
+                f,
+                "no configuration entry point: {} does not exist",
+                path.display()
+            ),
+            LoadError::Io { path, error } => write!(f, "cannot read {}: {error}", path.display()),
+        }
+    }
+}
+
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::RootDir => out.push("/"),
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir | Component::Prefix(_) => {}
+            Component::Normal(n) => out.push(n),
+        }
+    }
+    out
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+struct Import_ {
+    path: String,
+    format: InputFormat,
+    span: (u32, u32),
+    package: bool,
+}
+
+/// Imports of one Nickel source, in source order; `None` when the file does not parse (Nickel
+/// reports the parse error itself, and a file that does not parse imports nothing).
+fn scan_imports(text: &str) -> Option<Vec<Import_>> {
+    let alloc = AstAlloc::new();
+    let mut files = Files::empty();
+    let fid = files.add("scan", text);
+    let ast = TermParser::new()
+        .parse_strict(&alloc, fid, Lexer::new(text))
+        .ok()?;
+    let mut found = Vec::new();
+    ast.traverse_ref(
+        &mut |a: &Ast, _: &()| {
+            if let AstNode::Import(imp) = &a.node {
+                let span = a
+                    .pos
+                    .into_opt()
+                    .map(|s| (s.start.0, s.end.0))
+                    .unwrap_or((0, 0));
+                match imp {
+                    Import::Path { path, format } => found.push(Import_ {
+                        path: path.to_string_lossy().into_owned(),
+                        format: *format,
+                        span,
+                        package: false,
+                    }),
+                    Import::Package { id } => found.push(Import_ {
+                        path: id.to_string(),
+                        format: InputFormat::Nickel,
+                        span,
+                        package: true,
+                    }),
+                }
+            }
+            TraverseControl::<(), ()>::Continue
+        },
+        &(),
+    );
+    Some(found)
+}
+
+enum Resolution {
+    Project { rel: String, real: PathBuf },
+    Library { rel: String },
+    Refused(Diagnostic),
+    NotFound(Vec<String>),
+}
+
+fn display_virtual(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    if let Some(r) = s.strip_prefix(&format!("{PROJECT_ROOT}/")) {
+        r.to_string()
+    } else if let Some(r) = s.strip_prefix(&format!("{LIBRARY_ROOT}/")) {
+        format!("<hlc>/{r}")
+    } else {
+        s.into_owned()
+    }
+}
+
+/// Resolves an import exactly as Nickel will (the importing file's directory first, then the
+/// library on the import path), but on the sandbox's terms.
+fn resolve(root: &Path, canon_root: &Path, parent: &Path, import: &Import_) -> Resolution {
+    let dirs = [
+        parent.parent().map(Path::to_path_buf).unwrap_or_default(),
+        PathBuf::from(LIBRARY_ROOT),
+    ];
+    let mut tried = Vec::new();
+    for dir in &dirs {
+        let cand = normalize(&dir.join(&import.path));
+        if let Ok(rel) = cand.strip_prefix(PROJECT_ROOT) {
+            let rel_s = rel.to_string_lossy().replace('\\', "/");
+            let real = root.join(rel);
+            tried.push(rel_s.clone());
+            match std::fs::canonicalize(&real) {
+                Ok(canon) if !canon.starts_with(canon_root) => {
+                    return Resolution::Refused(
+                        Diagnostic::error(
+                            "HLC012",
+                            format!(
+                                "import of `{}` leaves the project root through a symbolic link",
+                                import.path
+                            ),
+                        )
+                        .with_help(
+                            "configuration files must lie inside the project; copy the file in instead of linking to it",
+                        ),
+                    )
+                }
+                Ok(canon) if canon.is_file() => return Resolution::Project { rel: rel_s, real },
+                _ => continue,
+            }
+        } else if let Ok(rel) = cand.strip_prefix(LIBRARY_ROOT) {
+            let rel_s = rel.to_string_lossy().replace('\\', "/");
+            tried.push(format!("<hlc>/{rel_s}"));
+            if library_file(&rel_s).is_some() {
+                return Resolution::Library { rel: rel_s };
+            }
+        } else if Path::new(&import.path).is_absolute() {
+            return Resolution::Refused(
+                Diagnostic::error(
+                    "HLC010",
+                    format!("absolute import `{}` is not allowed", import.path),
+                )
+                .with_help("import files of the project by a path relative to the importing file"),
+            );
+        } else {
+            return Resolution::Refused(
+                Diagnostic::error(
+                    "HLC011",
+                    format!("import `{}` leaves the project root", import.path),
+                )
+                .with_help("a configuration may only import files inside its project (or the hlc library)"),
+            );
+        }
+    }
+    Resolution::NotFound(tried)
+}
+
+/// Reads `configs/main.ncl` under `root` and everything it imports, within the sandbox.
+pub fn load(root: &Path) -> Result<Loaded, LoadError> {
+    let main_real = root.join(MAIN);
+    let canon_root = std::fs::canonicalize(root).map_err(|error| LoadError::Io {
+        path: root.to_path_buf(),
+        error,
+    })?;
+    if !main_real.exists() {
+        return Err(LoadError::NoMain { path: main_real });
+    }
+    let mut loaded = Loaded {
+        root: root.to_path_buf(),
+        sources: SourceMap::new(),
+        records: Vec::new(),
+        diags: Diagnostics::new(),
+        files: Vec::new(),
+        main: FileId(0),
+    };
+    match std::fs::canonicalize(&main_real) {
+        Ok(c) if !c.starts_with(&canon_root) => {
+            loaded.diags.push(
+                Diagnostic::error("HLC012", format!("{MAIN} is a symbolic link out of the project root"))
+                    .with_file(MAIN)
+                    .with_help("configuration files must lie inside the project"),
+            );
+            return Ok(loaded);
+        }
+        Err(error) => return Err(LoadError::Io { path: main_real, error }),
+        _ => {}
+    }
+
+    // (virtual path, format) → index in loaded.files
+    let mut seen: BTreeMap<(PathBuf, u8), FileId> = BTreeMap::new();
+    let mut queue: VecDeque<FileId> = VecDeque::new();
+    let fmt_key = |f: InputFormat| f as u8;
+
+    let main_text = read_text(&main_real)?;
+    let main_virt = PathBuf::from(PROJECT_ROOT).join(MAIN);
+    let main_id = add_file(&mut loaded, MAIN.to_string(), SourceKind::Config, main_text, &main_virt, InputFormat::Nickel);
+    loaded.main = main_id;
+    seen.insert((main_virt, fmt_key(InputFormat::Nickel)), main_id);
+    queue.push_back(main_id);
+
+    while let Some(fid) = queue.pop_front() {
+        let Some(vf) = loaded.files.get(fid.0 as usize).cloned() else { continue };
+        if vf.format != InputFormat::Nickel {
+            continue;
+        }
+        let text = loaded.sources.get(fid).map(|f| f.text.clone()).unwrap_or_default();
+        let Some(imports) = scan_imports(&text) else { continue };
+        for imp in imports {
+            let span = Some(Span { file: fid, start: imp.span.0, end: imp.span.1 });
+            if imp.package {
+                loaded.diags.push(
+                    Diagnostic::error("HLC014", format!("package import `import {}` is not supported", imp.path))
+                        .with_span(span)
+                        .with_help("import project files by relative path and the hlc library as `import \"hlc.ncl\"`"),
+                );
+                continue;
+            }
+            match resolve(root, &canon_root, &vf.virt, &imp) {
+                Resolution::Refused(d) => loaded.diags.push(d.with_span(span)),
+                Resolution::NotFound(tried) => loaded.diags.push(
+                    Diagnostic::error("HLC013", format!("cannot find import `{}`", imp.path))
+                        .with_span(span)
+                        .with_help(format!("looked for {}", tried.join(", "))),
+                ),
+                Resolution::Project { rel, real } => {
+                    let virt = PathBuf::from(PROJECT_ROOT).join(&rel);
+                    let key = (virt.clone(), fmt_key(imp.format));
+                    if seen.contains_key(&key) {
+                        continue;
+                    }
+                    let text = match std::fs::read(&real) {
+                        Ok(bytes) => match String::from_utf8(bytes) {
+                            Ok(t) => t,
+                            Err(_) => {
+                                loaded.diags.push(
+                                    Diagnostic::error("HLC015", format!("`{rel}` is not UTF-8 text"))
+                                        .with_span(span)
+                                        .with_help("configuration sources must be UTF-8"),
+                                );
+                                continue;
+                            }
+                        },
+                        Err(error) => return Err(LoadError::Io { path: real, error }),
+                    };
+                    let id = add_file(&mut loaded, rel, SourceKind::Config, text, &virt, imp.format);
+                    seen.insert(key, id);
+                    queue.push_back(id);
+                }
+                Resolution::Library { rel } => {
+                    let virt = PathBuf::from(LIBRARY_ROOT).join(&rel);
+                    let key = (virt.clone(), fmt_key(imp.format));
+                    if seen.contains_key(&key) {
+                        continue;
+                    }
+                    let text = library_file(&rel).unwrap_or_default().to_string();
+                    let id = add_file(&mut loaded, format!("<hlc>/{rel}"), SourceKind::Library, text, &virt, imp.format);
+                    seen.insert(key, id);
+                    queue.push_back(id);
+                }
+            }
+        }
+    }
+    // The library entry is always loaded: hlc applies its `Lab` contract to the configuration.
+    let lab_virt = PathBuf::from(LIBRARY_ROOT).join("hlc.ncl");
+    if !seen.contains_key(&(lab_virt.clone(), fmt_key(InputFormat::Nickel))) {
+        if let Some(text) = library_file("hlc.ncl") {
+            let id = add_file(&mut loaded, "<hlc>/hlc.ncl".into(), SourceKind::Library, text.to_string(), &lab_virt, InputFormat::Nickel);
+            seen.insert((lab_virt, fmt_key(InputFormat::Nickel)), id);
+            queue.push_back(id);
+            // Library files import only library files; load them too.
+            let mut extra = VecDeque::from([id]);
+            while let Some(fid) = extra.pop_front() {
+                let text = loaded.sources.get(fid).map(|f| f.text.clone()).unwrap_or_default();
+                let parent = loaded.files.get(fid.0 as usize).map(|f| f.virt.clone()).unwrap_or_default();
+                for imp in scan_imports(&text).unwrap_or_default() {
+                    if let Resolution::Library { rel } = resolve(root, &canon_root, &parent, &imp) {
+                        let virt = PathBuf::from(LIBRARY_ROOT).join(&rel);
+                        let key = (virt.clone(), fmt_key(imp.format));
+                        if seen.contains_key(&key) {
+                            continue;
+                        }
+                        let t = library_file(&rel).unwrap_or_default().to_string();
+                        let id = add_file(&mut loaded, format!("<hlc>/{rel}"), SourceKind::Library, t, &virt, imp.format);
+                        seen.insert(key, id);
+                        extra.push_back(id);
+                    }
+                }
+            }
+        }
+    }
+    loaded.records.sort_by(|a, b| (a.kind, &a.display).cmp(&(b.kind, &b.display)));
+    loaded.records.dedup_by(|a, b| a.display == b.display);
+    Ok(loaded)
+}
+
+fn read_text(path: &Path) -> Result<String, LoadError> {
+    let bytes = std::fs::read(path).map_err(|error| LoadError::Io { path: path.to_path_buf(), error })?;
+    String::from_utf8(bytes).map_err(|_| LoadError::Io {
+        path: path.to_path_buf(),
+        error: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
+    })
+}
+
+fn add_file(
+    loaded: &mut Loaded,
+    display: String,
+    kind: SourceKind,
+    text: String,
+    virt: &Path,
+    format: InputFormat,
+) -> FileId {
+    let sha = sha256_hex(text.as_bytes());
+    let id = loaded.sources.add(SourceFile::new(display.clone(), text));
+    loaded.files.push(VirtualFile { virt: virt.to_path_buf(), format, file: id });
+    if kind == SourceKind::Config {
+        loaded.records.push(SourceRecord { display, kind, sha256: sha });
+    }
+    id
+}
+
+pub(crate) fn virtual_display(p: &Path) -> String {
+    display_virtual(p)
+}

@@ -1,0 +1,829 @@
+use crate::decode::{Decoder, Rec, Sp};
+use crate::types::*;
+use hlc_diag::{Diagnostics, Node, Span};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Named entries, sorted by name.
+pub type Named<T> = BTreeMap<String, T>;
+
+/// Where an entity is declared: its config path and the span of its record.
+#[derive(Clone, Debug, Serialize)]
+pub struct Origin {
+    pub path: String,
+    #[serde(skip)]
+    pub span: Option<Span>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Lab {
+    pub name: Sp<String>,
+    pub domain: Sp<Fqdn>,
+    /// The date the lab's provider limits apply at; `None` = the newest table.
+    pub limits_at: Option<Sp<Date>>,
+    pub limits: Limits,
+    pub sites: Named<Site>,
+    pub hosts: Named<Host>,
+    pub networks: Named<Network>,
+    pub machines: Named<Machine>,
+    pub clusters: Named<Cluster>,
+    pub identity: Identity,
+    pub services: Named<Service>,
+    pub secrets: Named<Secret>,
+    pub policy: Policy,
+}
+
+/// Provider limits, as dated tables supplied by the library (`lib/limits.ncl`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Limits {
+    pub oci_always_free: Vec<OciFreeTier>,
+}
+
+/// Oracle Cloud Always Free allowance in force from `from` (until the next table's date).
+#[derive(Clone, Debug, Serialize)]
+pub struct OciFreeTier {
+    pub from: Sp<Date>,
+    pub a1_ocpus: Sp<Cpu>,
+    pub a1_memory: Sp<Bytes>,
+    pub block_storage: Sp<Bytes>,
+    pub source: String,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SiteKind {
+    Home,
+    Oci,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Site {
+    pub kind: Sp<SiteKind>,
+    pub description: Option<String>,
+    pub region: Option<Sp<String>>,
+    /// Whether the site must stay within the provider's free tier.
+    pub free_tier: Sp<bool>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Overcommit {
+    pub cpu: Sp<f64>,
+    pub memory: Sp<f64>,
+    pub disk: Sp<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Datastore {
+    pub size: Sp<Bytes>,
+    pub kind: Sp<String>,
+}
+
+/// A hypervisor (Proxmox VE node).
+#[derive(Clone, Debug, Serialize)]
+pub struct Host {
+    pub site: Sp<String>,
+    pub kind: Sp<String>,
+    pub node: Sp<String>,
+    pub address: Sp<Ipv4>,
+    pub network: Sp<String>,
+    pub cores: Sp<i64>,
+    pub threads: Sp<i64>,
+    pub memory: Sp<Bytes>,
+    /// Memory kept for the hypervisor itself.
+    pub reserved_memory: Sp<Bytes>,
+    pub datastores: Named<Datastore>,
+    pub overcommit: Overcommit,
+    pub description: Option<String>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkKind {
+    Lan,
+    Vcn,
+    Subnet,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Network {
+    pub site: Sp<String>,
+    pub kind: Sp<NetworkKind>,
+    pub cidr: Sp<Cidr>,
+    pub gateway: Option<Sp<Ipv4>>,
+    pub dns: Vec<Sp<Ipv4>>,
+    pub vlan: Option<Sp<i64>>,
+    /// For a subnet: the VCN it is carved from.
+    pub parent: Option<Sp<String>>,
+    pub bridge: Option<Sp<String>>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MachineKind {
+    Vm,
+    Cloud,
+    Metal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Os {
+    Talos,
+    Ubuntu,
+    Debian,
+    Windows,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Controlplane,
+    Worker,
+}
+
+/// A VM, a cloud instance or a bare-metal machine.
+#[derive(Clone, Debug, Serialize)]
+pub struct Machine {
+    pub kind: Sp<MachineKind>,
+    /// The hypervisor a VM runs on.
+    pub host: Option<Sp<String>>,
+    /// The site a cloud instance or metal machine lives at (a VM's is its host's).
+    pub site: Option<Sp<String>>,
+    pub vmid: Option<Sp<i64>>,
+    pub cpu: Sp<Cpu>,
+    pub memory: Sp<Bytes>,
+    pub disk: Sp<Bytes>,
+    /// The hypervisor datastore holding a VM's disk.
+    pub datastore: Option<Sp<String>>,
+    /// The cloud shape (`VM.Standard.A1.Flex`).
+    pub shape: Option<Sp<String>>,
+    pub os: Sp<Os>,
+    pub network: Sp<String>,
+    pub address: Option<Sp<Ipv4>>,
+    pub cluster: Option<Sp<String>>,
+    pub role: Option<Sp<Role>>,
+    /// A control-plane node that also runs workloads.
+    pub schedulable: Sp<bool>,
+    pub tags: Vec<String>,
+    pub description: Option<String>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cni {
+    Cilium,
+    Flannel,
+    None,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Install {
+    pub disk: Sp<String>,
+    pub extensions: Vec<Sp<String>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Cluster {
+    pub talos_version: Sp<Version>,
+    pub kubernetes_version: Sp<Version>,
+    /// The control-plane endpoint host (address or name); defaults to the first control plane's
+    /// address in rendered artifacts when absent.
+    pub endpoint: Option<Sp<String>>,
+    pub pod_cidr: Sp<Cidr>,
+    pub service_cidr: Sp<Cidr>,
+    pub cni: Sp<Cni>,
+    pub kube_proxy: Sp<bool>,
+    pub install: Install,
+    pub description: Option<String>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Group {
+    pub description: Option<String>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct User {
+    pub email: Sp<String>,
+    pub groups: Vec<Sp<String>>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Identity {
+    /// The service that is the identity provider (Authentik).
+    pub provider: Option<Sp<String>>,
+    /// The group whose members may use admin services.
+    pub admin_group: Option<Sp<String>>,
+    pub groups: Named<Group>,
+    pub users: Named<User>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Exposure {
+    /// Published through the Cloudflare Tunnel, no Access.
+    Public,
+    /// Published through the tunnel behind Cloudflare Access.
+    Access,
+    /// Reachable only through Twingate.
+    Private,
+    /// Reachable only inside its cluster or host.
+    Internal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Auth {
+    None,
+    Oidc,
+    ForwardAuth,
+    Local,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    Http,
+    Https,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Chart {
+    pub repo: Sp<String>,
+    pub name: Sp<String>,
+    pub version: Sp<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Metrics {
+    pub port: Sp<i64>,
+    pub path: Sp<String>,
+}
+
+/// Where a service runs: exactly one of a cluster, a machine (e.g. Docker on a VM) or a host
+/// (an appliance UI such as Proxmox).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "name", rename_all = "lowercase")]
+pub enum Placement {
+    Cluster(Sp<String>),
+    Machine(Sp<String>),
+    Host(Sp<String>),
+}
+
+impl Placement {
+    pub fn name(&self) -> &Sp<String> {
+        match self {
+            Placement::Cluster(n) | Placement::Machine(n) | Placement::Host(n) => n,
+        }
+    }
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Placement::Cluster(_) => "cluster",
+            Placement::Machine(_) => "machine",
+            Placement::Host(_) => "host",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Service {
+    pub placement: Placement,
+    pub namespace: Sp<String>,
+    /// The Kubernetes Service (or container) name the service answers on.
+    pub service_name: Sp<String>,
+    pub description: Option<String>,
+    pub chart: Option<Chart>,
+    pub image: Option<Sp<String>>,
+    pub port: Sp<i64>,
+    pub scheme: Sp<Scheme>,
+    pub exposure: Sp<Exposure>,
+    pub auth: Sp<Auth>,
+    /// An administrative UI: must not be `public`.
+    pub admin: Sp<bool>,
+    /// The first label of its public name; the FQDN is `hostname.domain`.
+    pub hostname: Option<Sp<Hostname>>,
+    pub depends_on: Vec<Sp<String>>,
+    pub secrets: Vec<Sp<String>>,
+    /// Identity groups allowed to use it (Access / SSO policies).
+    pub groups: Vec<Sp<String>>,
+    pub metrics: Option<Metrics>,
+    pub persistence: Option<Sp<Bytes>>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// A named secret input. Its value lives in a SOPS-encrypted file under `configs/secrets/`;
+/// the model only knows where.
+#[derive(Clone, Debug, Serialize)]
+pub struct Secret {
+    pub file: Sp<String>,
+    pub key: Sp<String>,
+    pub description: Option<String>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Off,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct Policy {
+    /// Severity overrides by rule code.
+    pub severity: BTreeMap<String, Sp<Level>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+/// Decodes the evaluated configuration. Returns the lab when decoding found no error, and every
+/// diagnostic either way.
+pub fn decode(root: &Node) -> (Option<Lab>, Diagnostics) {
+    let mut d = Decoder::default();
+    let lab = decode_lab(&mut d, root);
+    let ok = !d.diags.has_errors();
+    (if ok { lab } else { None }, d.diags)
+}
+
+fn origin(r: &Rec) -> Origin {
+    Origin {
+        path: r.path.clone(),
+        span: r.span,
+    }
+}
+
+fn opt_string(d: &mut Decoder, r: &mut Rec, name: &'static str) -> Option<Sp<String>> {
+    r.opt(name).and_then(|(n, p)| d.string(n, &p))
+}
+
+fn opt_plain(d: &mut Decoder, r: &mut Rec, name: &'static str) -> Option<String> {
+    opt_string(d, r, name).map(|s| s.value)
+}
+
+fn req_string(d: &mut Decoder, r: &mut Rec, name: &'static str) -> Option<Sp<String>> {
+    r.req(d, name).and_then(|(n, p)| d.string(n, &p))
+}
+
+fn req_parse<T>(
+    d: &mut Decoder,
+    r: &mut Rec,
+    name: &'static str,
+    f: impl Fn(&str) -> Result<T, TypeError>,
+) -> Option<Sp<T>> {
+    r.req(d, name).and_then(|(n, p)| d.parse(n, &p, f))
+}
+
+fn opt_parse<T>(
+    d: &mut Decoder,
+    r: &mut Rec,
+    name: &'static str,
+    f: impl Fn(&str) -> Result<T, TypeError>,
+) -> Option<Sp<T>> {
+    r.opt(name).and_then(|(n, p)| d.parse(n, &p, f))
+}
+
+fn req_bool(d: &mut Decoder, r: &mut Rec, name: &'static str) -> Option<Sp<bool>> {
+    r.req(d, name).and_then(|(n, p)| d.bool(n, &p))
+}
+
+fn req_tag(d: &mut Decoder, r: &mut Rec, name: &'static str, allowed: &[&'static str]) -> Option<Sp<&'static str>> {
+    r.req(d, name).and_then(|(n, p)| d.tag(n, &p, allowed))
+}
+
+fn strings(d: &mut Decoder, r: &mut Rec, name: &'static str) -> Vec<Sp<String>> {
+    match r.opt(name) {
+        Some((n, p)) => d.list(n, &p, |d, n, p| d.string(n, p)),
+        None => Vec::new(),
+    }
+}
+
+fn map_tag<T: Copy>(t: Option<Sp<&'static str>>, table: &[(&str, T)]) -> Option<Sp<T>> {
+    let t = t?;
+    table
+        .iter()
+        .find(|(k, _)| *k == t.value)
+        .map(|(_, v)| Sp::new(*v, t.span))
+}
+
+fn cpu(d: &mut Decoder, r: &mut Rec, name: &'static str) -> Option<Sp<Cpu>> {
+    let (n, p) = r.req(d, name)?;
+    let x = d.number(n, &p)?;
+    match Cpu::from_f64(x.value) {
+        Ok(c) => Some(Sp::new(c, n.span)),
+        Err(e) => {
+            d.error(e.code, e.message, n.span, &p, &e.help);
+            None
+        }
+    }
+}
+
+fn ratio(d: &mut Decoder, r: &mut Rec, name: &'static str) -> Option<Sp<f64>> {
+    let (n, p) = r.req(d, name)?;
+    let x = d.number(n, &p)?;
+    if !(x.value > 0.0 && x.value <= 100.0) {
+        d.error(
+            "HLC113",
+            format!("overcommit ratio {} is out of range", x.value),
+            n.span,
+            &p,
+            "a ratio is greater than 0 (1.0 = no overcommit)",
+        );
+        return None;
+    }
+    Some(x)
+}
+
+/// Every name of a `Named` map must be usable as a DNS label (it becomes hostnames, VM names,
+/// Kubernetes names).
+fn check_name(d: &mut Decoder, name: &str, node: &Node, path: &str) -> bool {
+    match Hostname::parse(name) {
+        Ok(_) => true,
+        Err(e) => {
+            d.error(
+                e.code,
+                format!("invalid name: {}", e.message),
+                node.span,
+                path,
+                &e.help,
+            );
+            false
+        }
+    }
+}
+
+fn named<T>(
+    d: &mut Decoder,
+    r: &mut Rec,
+    name: &'static str,
+    f: impl Fn(&mut Decoder, &str, Rec) -> Option<T>,
+) -> Named<T> {
+    match r.opt(name) {
+        Some((n, p)) => d.map(n, &p, |d, k, v, p| {
+            if !check_name(d, k, v, p) {
+                return None;
+            }
+            let rec = d.record(v, p)?;
+            f(d, k, rec)
+        }),
+        None => Named::new(),
+    }
+}
+
+macro_rules! finish {
+    ($d:expr, $r:expr, $($field:ident),* ; $build:expr) => {{
+        $r.finish($d);
+        match ($($field,)*) {
+            ($(Some($field),)*) => Some($build),
+            _ => None,
+        }
+    }};
+}
+
+fn decode_lab(d: &mut Decoder, root: &Node) -> Option<Lab> {
+    let mut r = d.record(root, "")?;
+    let name = req_string(d, &mut r, "name");
+    let domain = req_parse(d, &mut r, "domain", Fqdn::parse);
+    let limits_at = opt_parse(d, &mut r, "limits_at", Date::parse);
+    let limits = r.req(d, "limits").and_then(|(n, p)| {
+        let mut lr = d.record(n, &p)?;
+        let tables = match lr.req(d, "oci_always_free") {
+            Some((n, p)) => Some(d.list(n, &p, |d, n, p| {
+                let mut t = d.record(n, p)?;
+                let from = req_parse(d, &mut t, "from", Date::parse);
+                let a1_ocpus = cpu(d, &mut t, "a1_ocpus");
+                let a1_memory = req_parse(d, &mut t, "a1_memory", Bytes::parse);
+                let block_storage = req_parse(d, &mut t, "block_storage", Bytes::parse);
+                let source = req_string(d, &mut t, "source");
+                let o = origin(&t);
+                finish!(d, t, from, a1_ocpus, a1_memory, block_storage, source;
+                    OciFreeTier { from, a1_ocpus, a1_memory, block_storage, source: source.value, origin: o })
+            })),
+            None => None,
+        };
+        finish!(d, lr, tables; Limits { oci_always_free: tables })
+    });
+    let sites = named(d, &mut r, "sites", decode_site);
+    let hosts = named(d, &mut r, "hosts", decode_host);
+    let networks = named(d, &mut r, "networks", decode_network);
+    let machines = named(d, &mut r, "machines", decode_machine);
+    let clusters = named(d, &mut r, "clusters", decode_cluster);
+    let identity = r
+        .req(d, "identity")
+        .and_then(|(n, p)| decode_identity(d, n, &p));
+    let services = named(d, &mut r, "services", decode_service);
+    let secrets = named(d, &mut r, "secrets", decode_secret);
+    let policy = match r.opt("policy") {
+        Some((n, p)) => decode_policy(d, n, &p),
+        None => Some(Policy::default()),
+    };
+    finish!(d, r, name, domain, limits, identity, policy;
+        Lab { name, domain, limits_at, limits, sites, hosts, networks, machines, clusters, identity, services, secrets, policy })
+}
+
+fn decode_site(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Site> {
+    let kind = map_tag(
+        req_tag(d, &mut r, "kind", &["home", "oci"]),
+        &[("home", SiteKind::Home), ("oci", SiteKind::Oci)],
+    );
+    let description = opt_plain(d, &mut r, "description");
+    let region = opt_string(d, &mut r, "region");
+    let free_tier = req_bool(d, &mut r, "free_tier");
+    let o = origin(&r);
+    finish!(d, r, kind, free_tier; Site { kind, description, region, free_tier, origin: o })
+}
+
+fn decode_host(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Host> {
+    let site = req_string(d, &mut r, "site");
+    let kind = req_tag(d, &mut r, "kind", &["proxmox"]).map(|t| Sp::new(t.value.to_string(), t.span));
+    let node = req_string(d, &mut r, "node");
+    let address = req_parse(d, &mut r, "address", Ipv4::parse);
+    let network = req_string(d, &mut r, "network");
+    let cores = r.req(d, "cores").and_then(|(n, p)| d.int(n, &p, 1, 4096, "core count"));
+    let threads = r.req(d, "threads").and_then(|(n, p)| d.int(n, &p, 1, 8192, "thread count"));
+    let memory = req_parse(d, &mut r, "memory", Bytes::parse);
+    let reserved_memory = req_parse(d, &mut r, "reserved_memory", Bytes::parse);
+    let datastores = match r.opt("datastores") {
+        Some((n, p)) => d.map(n, &p, |d, _k, v, p| {
+            let mut s = d.record(v, p)?;
+            let size = req_parse(d, &mut s, "size", Bytes::parse);
+            let kind = req_tag(d, &mut s, "kind", &["zfs", "lvm", "dir"]).map(|t| Sp::new(t.value.to_string(), t.span));
+            finish!(d, s, size, kind; Datastore { size, kind })
+        }),
+        None => Named::new(),
+    };
+    let overcommit = r.req(d, "overcommit").and_then(|(n, p)| {
+        let mut o = d.record(n, &p)?;
+        let cpu = ratio(d, &mut o, "cpu");
+        let memory = ratio(d, &mut o, "memory");
+        let disk = ratio(d, &mut o, "disk");
+        finish!(d, o, cpu, memory, disk; Overcommit { cpu, memory, disk })
+    });
+    let description = opt_plain(d, &mut r, "description");
+    let o = origin(&r);
+    finish!(d, r, site, kind, node, address, network, cores, threads, memory, reserved_memory, overcommit;
+        Host { site, kind, node, address, network, cores, threads, memory, reserved_memory, datastores, overcommit, description, origin: o })
+}
+
+fn decode_network(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Network> {
+    let site = req_string(d, &mut r, "site");
+    let kind = map_tag(
+        req_tag(d, &mut r, "kind", &["lan", "vcn", "subnet"]),
+        &[("lan", NetworkKind::Lan), ("vcn", NetworkKind::Vcn), ("subnet", NetworkKind::Subnet)],
+    );
+    let cidr = req_parse(d, &mut r, "cidr", Cidr::parse);
+    let gateway = opt_parse(d, &mut r, "gateway", Ipv4::parse);
+    let dns = match r.opt("dns") {
+        Some((n, p)) => d.list(n, &p, |d, n, p| d.parse(n, p, Ipv4::parse)),
+        None => Vec::new(),
+    };
+    let vlan = r.opt("vlan").and_then(|(n, p)| d.int(n, &p, 1, 4094, "VLAN id"));
+    let parent = opt_string(d, &mut r, "parent");
+    let bridge = opt_string(d, &mut r, "bridge");
+    let o = origin(&r);
+    finish!(d, r, site, kind, cidr; Network { site, kind, cidr, gateway, dns, vlan, parent, bridge, origin: o })
+}
+
+fn decode_machine(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Machine> {
+    let kind = map_tag(
+        req_tag(d, &mut r, "kind", &["vm", "cloud", "metal"]),
+        &[("vm", MachineKind::Vm), ("cloud", MachineKind::Cloud), ("metal", MachineKind::Metal)],
+    );
+    let host = opt_string(d, &mut r, "host");
+    let site = opt_string(d, &mut r, "site");
+    let vmid = r.opt("vmid").and_then(|(n, p)| d.int(n, &p, 100, 999_999_999, "VMID"));
+    let cpu = cpu(d, &mut r, "cpu");
+    let memory = req_parse(d, &mut r, "memory", Bytes::parse);
+    let disk = req_parse(d, &mut r, "disk", Bytes::parse);
+    let datastore = opt_string(d, &mut r, "datastore");
+    let shape = opt_string(d, &mut r, "shape");
+    let os = map_tag(
+        req_tag(d, &mut r, "os", &["talos", "ubuntu", "debian", "windows"]),
+        &[("talos", Os::Talos), ("ubuntu", Os::Ubuntu), ("debian", Os::Debian), ("windows", Os::Windows)],
+    );
+    let network = req_string(d, &mut r, "network");
+    let address = opt_parse(d, &mut r, "address", Ipv4::parse);
+    let cluster = opt_string(d, &mut r, "cluster");
+    let role = map_tag(
+        r.opt("role").and_then(|(n, p)| d.tag(n, &p, &["controlplane", "worker"])),
+        &[("controlplane", Role::Controlplane), ("worker", Role::Worker)],
+    );
+    let schedulable = req_bool(d, &mut r, "schedulable");
+    let tags = strings(d, &mut r, "tags").into_iter().map(|s| s.value).collect();
+    let description = opt_plain(d, &mut r, "description");
+    // Shape rules that are about one record only are decode errors.
+    if let Some(k) = &kind {
+        match k.value {
+            MachineKind::Vm if host.is_none() => d.error(
+                "HLC102",
+                "missing field `host`: a VM needs the hypervisor it runs on".into(),
+                r.span, &r.path, "add `host = \"<host name>\"`"),
+            MachineKind::Cloud | MachineKind::Metal if site.is_none() => d.error(
+                "HLC102",
+                "missing field `site`: a cloud instance or metal machine needs its site".into(),
+                r.span, &r.path, "add `site = \"<site name>\"`"),
+            _ => {}
+        }
+    }
+    if cluster.is_some() != role.is_some() {
+        d.error(
+            "HLC102",
+            "`cluster` and `role` go together: a Kubernetes node needs both".into(),
+            r.span,
+            &r.path,
+            "set both `cluster` and `role` ('controlplane or 'worker), or neither",
+        );
+    }
+    let o = origin(&r);
+    finish!(d, r, kind, cpu, memory, disk, os, network, schedulable;
+        Machine { kind, host, site, vmid, cpu, memory, disk, datastore, shape, os, network, address, cluster, role, schedulable, tags, description, origin: o })
+}
+
+fn decode_cluster(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Cluster> {
+    let talos_version = req_parse(d, &mut r, "talos_version", Version::parse);
+    let kubernetes_version = req_parse(d, &mut r, "kubernetes_version", Version::parse);
+    let endpoint = opt_string(d, &mut r, "endpoint");
+    let pod_cidr = req_parse(d, &mut r, "pod_cidr", Cidr::parse);
+    let service_cidr = req_parse(d, &mut r, "service_cidr", Cidr::parse);
+    let cni = map_tag(
+        req_tag(d, &mut r, "cni", &["cilium", "flannel", "none"]),
+        &[("cilium", Cni::Cilium), ("flannel", Cni::Flannel), ("none", Cni::None)],
+    );
+    let kube_proxy = req_bool(d, &mut r, "kube_proxy");
+    let install = r.req(d, "install").and_then(|(n, p)| {
+        let mut i = d.record(n, &p)?;
+        let disk = req_string(d, &mut i, "disk");
+        let extensions = strings(d, &mut i, "extensions");
+        finish!(d, i, disk; Install { disk, extensions })
+    });
+    let description = opt_plain(d, &mut r, "description");
+    let o = origin(&r);
+    finish!(d, r, talos_version, kubernetes_version, pod_cidr, service_cidr, cni, kube_proxy, install;
+        Cluster { talos_version, kubernetes_version, endpoint, pod_cidr, service_cidr, cni, kube_proxy, install, description, origin: o })
+}
+
+fn decode_identity(d: &mut Decoder, n: &Node, p: &str) -> Option<Identity> {
+    let mut r = d.record(n, p)?;
+    let provider = opt_string(d, &mut r, "provider");
+    let admin_group = opt_string(d, &mut r, "admin_group");
+    let groups = named(d, &mut r, "groups", |d, _k, mut g| {
+        let description = opt_plain(d, &mut g, "description");
+        let o = origin(&g);
+        g.finish(d);
+        Some(Group { description, origin: o })
+    });
+    let users = named(d, &mut r, "users", |d, _k, mut u| {
+        let email = req_string(d, &mut u, "email");
+        if let Some(e) = &email {
+            let ok = e.split_once('@').is_some_and(|(l, dom)| !l.is_empty() && Fqdn::parse(dom).is_ok());
+            if !ok {
+                d.error("HLC115", format!("`{}` is not an e-mail address", e.value), e.span,
+                    &u.path_of("email"), "write local-part@domain, e.g. \"admin@example.org\"");
+            }
+        }
+        let groups = strings(d, &mut u, "groups");
+        let o = origin(&u);
+        finish!(d, u, email; User { email, groups, origin: o })
+    });
+    r.finish(d);
+    Some(Identity { provider, admin_group, groups, users })
+}
+
+fn decode_service(d: &mut Decoder, key: &str, mut r: Rec) -> Option<Service> {
+    let cluster = opt_string(d, &mut r, "cluster");
+    let machine = opt_string(d, &mut r, "machine");
+    let host = opt_string(d, &mut r, "host");
+    let placement = match (cluster, machine, host) {
+        (Some(c), None, None) => Some(Placement::Cluster(c)),
+        (None, Some(m), None) => Some(Placement::Machine(m)),
+        (None, None, Some(h)) => Some(Placement::Host(h)),
+        (c, m, h) => {
+            let n = [c.is_some(), m.is_some(), h.is_some()].iter().filter(|b| **b).count();
+            d.error(
+                "HLC116",
+                if n == 0 {
+                    "the service does not say where it runs".to_string()
+                } else {
+                    "the service says it runs in more than one place".to_string()
+                },
+                r.span,
+                &r.path,
+                "set exactly one of `cluster`, `machine` or `host`",
+            );
+            None
+        }
+    };
+    // Both default to the service's own name.
+    let namespace = match r.opt("namespace") {
+        Some((n, p)) => d.parse(n, &p, |s| Hostname::parse(s).map(|h| h.to_string())),
+        None => Some(Sp::new(key.to_string(), r.span)),
+    };
+    let service_name = match r.opt("service_name") {
+        Some((n, p)) => d.parse(n, &p, |s| Hostname::parse(s).map(|h| h.to_string())),
+        None => Some(Sp::new(key.to_string(), r.span)),
+    };
+    let description = opt_plain(d, &mut r, "description");
+    let chart = r.opt("chart").and_then(|(n, p)| {
+        let mut c = d.record(n, &p)?;
+        let repo = req_string(d, &mut c, "repo");
+        let name = req_string(d, &mut c, "name");
+        let version = req_string(d, &mut c, "version");
+        finish!(d, c, repo, name, version; Chart { repo, name, version })
+    });
+    let image = opt_string(d, &mut r, "image");
+    let port = r.req(d, "port").and_then(|(n, p)| d.int(n, &p, 1, 65535, "port"));
+    let scheme = map_tag(
+        req_tag(d, &mut r, "scheme", &["http", "https"]),
+        &[("http", Scheme::Http), ("https", Scheme::Https)],
+    );
+    let exposure = map_tag(
+        req_tag(d, &mut r, "exposure", &["public", "access", "private", "internal"]),
+        &[("public", Exposure::Public), ("access", Exposure::Access), ("private", Exposure::Private), ("internal", Exposure::Internal)],
+    );
+    let auth = map_tag(
+        req_tag(d, &mut r, "auth", &["none", "oidc", "forward_auth", "local"]),
+        &[("none", Auth::None), ("oidc", Auth::Oidc), ("forward_auth", Auth::ForwardAuth), ("local", Auth::Local)],
+    );
+    let admin = req_bool(d, &mut r, "admin");
+    let hostname = opt_parse(d, &mut r, "hostname", Hostname::parse);
+    let depends_on = strings(d, &mut r, "depends_on");
+    let secrets = strings(d, &mut r, "secrets");
+    let groups = strings(d, &mut r, "groups");
+    let metrics = r.opt("metrics").and_then(|(n, p)| {
+        let mut m = d.record(n, &p)?;
+        let port = m.req(d, "port").and_then(|(n, p)| d.int(n, &p, 1, 65535, "port"));
+        let path = req_string(d, &mut m, "path");
+        finish!(d, m, port, path; Metrics { port, path })
+    });
+    let persistence = opt_parse(d, &mut r, "persistence", Bytes::parse);
+    if let (Some(e), None) = (&exposure, &hostname) {
+        if matches!(e.value, Exposure::Public | Exposure::Access) {
+            d.error(
+                "HLC102",
+                "missing field `hostname`: a service published through the tunnel needs one".into(),
+                e.span,
+                &r.path_of("exposure"),
+                "add `hostname = \"<label>\"` (the lab's domain is appended)",
+            );
+        }
+    }
+    let o = origin(&r);
+    finish!(d, r, placement, namespace, service_name, port, scheme, exposure, auth, admin;
+        Service { placement, namespace, service_name, description, chart, image, port, scheme, exposure, auth, admin, hostname, depends_on, secrets, groups, metrics, persistence, origin: o })
+}
+
+fn decode_secret(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Secret> {
+    let file = req_string(d, &mut r, "file");
+    if let Some(f) = &file {
+        let bad = f.starts_with('/') || f.split('/').any(|c| c == ".." || c.is_empty() || c == ".");
+        if bad {
+            d.error("HLC117", format!("secret file `{}` is not a plain relative path", f.value), f.span,
+                &r.path_of("file"), "name a file under configs/secrets/, e.g. \"cloudflare.yaml\"");
+        }
+    }
+    let key = req_string(d, &mut r, "key");
+    let description = opt_plain(d, &mut r, "description");
+    let o = origin(&r);
+    finish!(d, r, file, key; Secret { file, key, description, origin: o })
+}
+
+fn decode_policy(d: &mut Decoder, n: &Node, p: &str) -> Option<Policy> {
+    let mut r = d.record(n, p)?;
+    let severity = match r.opt("severity") {
+        Some((n, p)) => d.map(n, &p, |d, _k, v, p| {
+            map_tag(
+                d.tag(v, p, &["error", "warning", "off"]),
+                &[("error", Level::Error), ("warning", Level::Warning), ("off", Level::Off)],
+            )
+        }),
+        None => BTreeMap::new(),
+    };
+    r.finish(d);
+    Some(Policy { severity })
+}
+
+impl Lab {
+    /// The FQDN a service is published at, if it has a hostname.
+    pub fn fqdn(&self, s: &Service) -> Option<Fqdn> {
+        s.hostname.as_ref().map(|h| self.domain.child(h))
+    }
+}
