@@ -76,10 +76,9 @@ pub(crate) fn encrypt(
     let cipher = SopsGcm::new(key.into());
     let mut buf = plaintext.to_vec();
     // Encryption only fails for inputs beyond GCM's ~64 GiB limit.
-    let tag = match cipher.encrypt_in_place_detached(Nonce::<U32>::from_slice(iv), aad, &mut buf) {
-        Ok(t) => t,
-        Err(_) => Tag::default(),
-    };
+    let tag = cipher
+        .encrypt_in_place_detached(Nonce::<U32>::from_slice(iv), aad, &mut buf)
+        .unwrap_or_default();
     format!(
         "ENC[AES256_GCM,data:{},iv:{},tag:{},type:{typ}]",
         B64.encode(&buf),

@@ -141,10 +141,8 @@ impl Metadata {
             }
             Some(_) => return Err(bad("age must be a list")),
         }
-        if age.is_empty() {
-            if m.get("key_groups").is_some_and(non_empty) {
-                return Err(bad("key_groups / shamir_threshold are not supported"));
-            }
+        if age.is_empty() && m.get("key_groups").is_some_and(non_empty) {
+            return Err(bad("key_groups / shamir_threshold are not supported"));
         }
         for unsupported in ["encrypted_comment_regex", "unencrypted_comment_regex"] {
             if m.get(unsupported).is_some_and(non_empty) {
