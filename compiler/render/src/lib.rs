@@ -1,0 +1,99 @@
+//! `hlc-render`: the renderers. One module per target, each a pure function from the typed lab
+//! model ([`hlc_model::Lab`]) plus the derived data of [`RenderContext`] to in-memory
+//! [`Artifact`]s. No renderer reads the clock, the environment or the disk, and none writes a
+//! file: `hlc-out` does that with what [`render`] returns.
+//!
+//! | target | module | artifact |
+//! |---|---|---|
+//! | `inventory` | [`inventory`] | `inventory.json`: the normalised model with derived values, no secrets |
+//! | `docs` | [`docs`] | `docs/architecture.md`: tables and mermaid diagrams drawn from the model |
+//!
+//! Values computed by the graph phase (`hlc-check`) — sync waves, the topological order of the
+//! services — come in through [`RenderContext`]; renderers take them as given and never
+//! recompute them. Cheap, purely local derivations (a service's FQDN, its in-cluster URL, the
+//! reverse of `depends_on`) live in [`derive`] so that every target derives them the same way.
+//!
+//! Determinism: every collection is iterated in sorted order (`BTreeMap`/`BTreeSet`), output
+//! holds no timestamp and no hlc version, so the same model gives the same bytes everywhere.
+//! Secrets: the model holds secret *names* and where their values live (file and key), never
+//! values; user e-mail addresses are personal data and are not written to any artifact.
+
+pub mod derive;
+pub mod docs;
+pub mod inventory;
+pub mod mermaid;
+
+use hlc_model::Lab;
+use hlc_out::Artifact;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Derived data the renderers need but must not recompute: it belongs to the graph phase.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RenderContext {
+    /// Service name → ArgoCD sync wave (dependencies first). A service without an entry (e.g.
+    /// one that does not run in a cluster) is rendered without a wave (`null`, `—`).
+    pub waves: BTreeMap<String, u32>,
+    /// Every service in a topological order of `depends_on` (dependencies first).
+    pub order: Vec<String>,
+}
+
+/// Why rendering failed. These are internal errors (a renderer produced an invalid path, or
+/// serialisation failed), not configuration errors: the configuration was checked before.
+#[derive(Debug)]
+pub enum RenderError {
+    /// A renderer built an artifact that `hlc-out` refuses (e.g. an invalid path).
+    Artifact {
+        target: &'static str,
+        source: hlc_out::OutError,
+    },
+    /// Serialising a document failed.
+    Serialize {
+        target: &'static str,
+        source: serde_json::Error,
+    },
+}
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RenderError::Artifact { target, source } => {
+                write!(f, "renderer `{target}` built an invalid artifact: {source}")
+            }
+            RenderError::Serialize { target, source } => {
+                write!(f, "renderer `{target}` could not serialise its output: {source}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RenderError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RenderError::Artifact { source, .. } => Some(source),
+            RenderError::Serialize { source, .. } => Some(source),
+        }
+    }
+}
+
+/// Builds an artifact, mapping a path error to [`RenderError`]. `sources` are sorted and
+/// deduplicated.
+pub(crate) fn artifact(
+    target: &'static str,
+    path: &str,
+    contents: String,
+    sources: impl IntoIterator<Item = String>,
+) -> Result<Artifact, RenderError> {
+    let sources: std::collections::BTreeSet<String> = sources.into_iter().collect();
+    Artifact::new(path, contents, target, sources)
+        .map_err(|source| RenderError::Artifact { target, source })
+}
+
+/// Renders every target. The artifacts are sorted by path.
+pub fn render(lab: &Lab, ctx: &RenderContext) -> Result<Vec<Artifact>, RenderError> {
+    let mut out = Vec::new();
+    out.extend(inventory::render(lab, ctx)?);
+    out.extend(docs::render(lab, ctx)?);
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
