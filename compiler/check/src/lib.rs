@@ -1,0 +1,86 @@
+//! `hlc-check`: the reference graph of a homelab model and the rules that check it.
+//!
+//! [`check`] takes a decoded [`Lab`] and returns an [`Analysis`] — the reference graph
+//! ([`graph`]), the services in dependency order with their sync waves and dependents — plus every
+//! finding of every rule, sorted, with the lab's `policy.severity` applied. Nothing here reads
+//! files, the environment or the clock.
+//!
+//! Where things live:
+//!
+//! * [`graph`] — nodes and edges, resolution of every reference (HLC201);
+//! * `deps` — topological order, waves, cycles (HLC202), in `O((V + E) log V)`;
+//! * [`rules`] — one file per rule, each with its code, name, default severity, summary and
+//!   documentation ([`rules::rules`] is the registry `hlc explain` reads);
+//! * `policy` — severity overrides (HLC009 for unknown codes);
+//! * [`export`] — dot / mermaid / json for `hlc graph`.
+
+#[macro_use]
+pub mod rules;
+
+mod deps;
+pub mod export;
+mod ext;
+pub mod graph;
+mod policy;
+
+pub use export::{to_dot, to_json, to_mermaid};
+pub use ext::LabExt;
+pub use graph::{Entity, LabGraph, NodeKind, Ref};
+pub use rules::{rule, rules, RuleInfo};
+
+use hlc_diag::{Diagnostic, Diagnostics};
+use hlc_model::Lab;
+use std::collections::BTreeMap;
+
+/// What the checks computed about a lab, for the renderers and `hlc graph`.
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    /// Every entity and every resolved reference.
+    pub graph: LabGraph,
+    /// Services in dependency order (dependencies first; among ready services, by name).
+    /// Services in or behind a dependency cycle are missing.
+    pub order: Vec<String>,
+    /// Sync wave per service: 0 without dependencies, else 1 + the largest wave of its
+    /// dependencies. Services in or behind a cycle have none.
+    pub waves: BTreeMap<String, u32>,
+    /// Per service (every service has an entry), the services that depend on it, sorted.
+    pub dependents: BTreeMap<String, Vec<String>>,
+}
+
+/// Runs the graph and every rule on a lab. All findings are returned together, sorted by source
+/// position, then config path, code and message.
+pub fn check(lab: &Lab) -> (Analysis, Diagnostics) {
+    let mut out: Vec<Diagnostic> = Vec::new();
+    let graph = graph::build(lab, &mut out);
+    let deps = deps::analyse(lab, &mut out);
+    rules::duplicate_hostname::check(lab, &mut out);
+    rules::duplicate_vmid::check(lab, &mut out);
+    rules::duplicate_address::check(lab, &mut out);
+    rules::address_outside_network::check(lab, &mut out);
+    rules::overlapping_cidrs::check(lab, &mut out);
+    rules::host_capacity::check(lab, &mut out);
+    rules::oci_free_tier::check(lab, &mut out);
+    rules::admin_service_public::check(lab, &mut out);
+    rules::access_without_sso::check(lab, &mut out);
+    rules::published_internal::check(lab, &mut out);
+    policy::apply(lab, &mut out);
+    out.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    let analysis = Analysis {
+        graph,
+        order: deps.order,
+        waves: deps.waves,
+        dependents: deps.dependents,
+    };
+    (analysis, Diagnostics(out))
+}
+
+type SortKey<'a> = (Option<(u32, u32, u32)>, Option<&'a str>, &'a str, &'a str);
+
+fn sort_key(d: &Diagnostic) -> SortKey<'_> {
+    (
+        d.span.map(|s| (s.file.0, s.start, s.end)),
+        d.path.as_deref(),
+        d.code.as_str(),
+        d.message.as_str(),
+    )
+}

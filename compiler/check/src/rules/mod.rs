@@ -1,0 +1,96 @@
+//! The rules: one file per rule, each holding its [`RuleInfo`] (stable code, kebab-case name,
+//! default severity, one-line summary) and its documentation as a `DOC` constant. The same text is
+//! the rustdoc of that constant and what `hlc explain CODE` prints, so it is written once.
+//!
+//! Codes: `HLC0xx` are about the policy itself, `HLC2xx` about references and identity
+//! (unknown names, cycles, duplicates), `HLC3xx` about addressing and capacity, `HLC4xx` about
+//! exposure and authentication. Decode errors (`HLC1xx`) belong to `hlc-model`.
+
+use hlc_diag::{Diagnostic, Severity};
+
+/// Declares a rule's documentation and registry entry in one place.
+macro_rules! rule {
+    (
+        code: $code:literal,
+        name: $name:literal,
+        severity: $sev:ident,
+        summary: $summary:literal,
+        doc: $doc:literal $(,)?
+    ) => {
+        #[doc = $doc]
+        pub const DOC: &str = $doc;
+
+        /// This rule's registry entry.
+        pub const INFO: $crate::rules::RuleInfo = $crate::rules::RuleInfo {
+            code: $code,
+            name: $name,
+            severity: hlc_diag::Severity::$sev,
+            summary: $summary,
+            doc: DOC,
+        };
+    };
+}
+
+pub mod access_without_sso;
+pub mod address_outside_network;
+pub mod admin_service_public;
+pub mod dependency_cycle;
+pub mod duplicate_address;
+pub mod duplicate_hostname;
+pub mod duplicate_vmid;
+pub mod host_capacity;
+pub mod oci_free_tier;
+pub mod overlapping_cidrs;
+pub mod published_internal;
+pub mod unknown_reference;
+pub mod unknown_rule_code;
+
+/// What `hlc explain` and the policy know about a rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleInfo {
+    /// Stable code, e.g. `HLC204`.
+    pub code: &'static str,
+    /// Stable kebab-case name, e.g. `duplicate-vmid`.
+    pub name: &'static str,
+    /// Severity unless `policy.severity` overrides it.
+    pub severity: Severity,
+    /// One line: what the rule reports.
+    pub summary: &'static str,
+    /// The full documentation (markdown): what, why, example, fix.
+    pub doc: &'static str,
+}
+
+impl RuleInfo {
+    /// A finding of this rule with its default severity.
+    pub fn diag(&self, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(self.code, message).with_severity(self.severity)
+    }
+}
+
+static RULES: [RuleInfo; 13] = [
+    unknown_rule_code::INFO,
+    unknown_reference::INFO,
+    dependency_cycle::INFO,
+    duplicate_hostname::INFO,
+    duplicate_vmid::INFO,
+    duplicate_address::INFO,
+    address_outside_network::INFO,
+    overlapping_cidrs::INFO,
+    host_capacity::INFO,
+    oci_free_tier::INFO,
+    admin_service_public::INFO,
+    access_without_sso::INFO,
+    published_internal::INFO,
+];
+
+/// Every rule, sorted by code.
+pub fn rules() -> &'static [RuleInfo] {
+    &RULES
+}
+
+/// A rule by code (`HLC204`, case-insensitive) or by name (`duplicate-vmid`).
+pub fn rule(code_or_name: &str) -> Option<&'static RuleInfo> {
+    RULES
+        .iter()
+        .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+}
