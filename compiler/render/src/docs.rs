@@ -150,6 +150,23 @@ fn layout(lab: &Lab) -> Layout<'_> {
     Layout { by_site }
 }
 
+impl<'a> Layout<'a> {
+    /// Sites in name order, then the machines whose site does not resolve.
+    #[allow(clippy::type_complexity)]
+    fn sites(
+        &self,
+    ) -> impl Iterator<
+        Item = (
+            &Option<&'a str>,
+            &BTreeMap<Option<&'a str>, BTreeSet<&'a str>>,
+        ),
+    > {
+        let known = self.by_site.iter().filter(|(k, _)| k.is_some());
+        let unknown = self.by_site.iter().filter(|(k, _)| k.is_none());
+        known.chain(unknown)
+    }
+}
+
 fn inventory_section(lab: &Lab, lay: &Layout, out: &mut String) {
     out.push_str("## Inventory\n\n");
     if !lab.sites.is_empty() {
@@ -174,7 +191,7 @@ fn inventory_section(lab: &Lab, lay: &Layout, out: &mut String) {
         "| name | kind | site | host | cpu | memory | disk | address | cluster | role |\n\
          |---|---|---|---|---|---|---|---|---|---|\n",
     );
-    for (site, hosts) in &lay.by_site {
+    for (site, hosts) in lay.sites() {
         let site_txt = or_none(site.map(cell));
         for (host, machines) in hosts {
             if let Some(h) = host.and_then(|h| lab.hosts.get(h).map(|v| (h, v))) {
@@ -256,17 +273,18 @@ fn topology_section(lab: &Lab, lay: &Layout, out: &mut String) {
             let _ = writeln!(out, "{indent}{}[{}]", id("mach", name), label_lines(&lines));
         }
     };
-    for (site, hosts) in &lay.by_site {
+    for (site, hosts) in lay.sites() {
         let indent = match site {
             Some(s) => {
-                let mut title = (*s).to_string();
+                let mut title = format!("site {s}");
                 if let Some(site) = lab.sites.get(*s) {
-                    title.push_str(" · ");
+                    title.push_str(" (");
                     title.push_str(site_kind(*site.kind));
                     if let Some(r) = &site.region {
-                        title.push_str(" · ");
+                        title.push_str(", ");
                         title.push_str(r);
                     }
+                    title.push(')');
                 }
                 let _ = writeln!(out, "  subgraph {}[{}]", id("site", s), label(&title));
                 "    "
@@ -299,7 +317,7 @@ fn topology_section(lab: &Lab, lay: &Layout, out: &mut String) {
             ])
         );
     }
-    for (_, hosts) in &lay.by_site {
+    for (_, hosts) in lay.sites() {
         for (host, machines) in hosts {
             if let Some(h) = host {
                 for m in machines {
@@ -341,7 +359,10 @@ fn clusters_section(lab: &Lab, out: &mut String) {
     let mut services: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for (name, s) in &lab.services {
         if let Placement::Cluster(c) = &s.placement {
-            services.entry(c.as_str()).or_default().insert(name.as_str());
+            services
+                .entry(c.as_str())
+                .or_default()
+                .insert(name.as_str());
         }
     }
     out.push_str("## Clusters\n\n");
@@ -429,9 +450,21 @@ fn exposure_section(lab: &Lab, out: &mut String) {
             let mut lines = vec![(*name).to_string()];
             match derive::fqdn(lab, s) {
                 Some(f) => lines.push(f),
-                None => lines.push(format!("{}.{}", s.service_name.as_str(), s.namespace.as_str())),
+                None => lines.push(match &s.placement {
+                    Placement::Cluster(_) => format!(
+                        "{}.{}.svc:{}",
+                        s.service_name.as_str(),
+                        s.namespace.as_str(),
+                        *s.port
+                    ),
+                    _ => format!("{}:{}", s.service_name.as_str(), *s.port),
+                }),
             }
-            lines.push(format!("{} · auth {}", derive::exposure(s), derive::auth(s)));
+            lines.push(format!(
+                "{} · auth {}",
+                derive::exposure(s),
+                derive::auth(s)
+            ));
             let _ = writeln!(out, "    {}[{}]", id("svc", name), label_lines(&lines));
         }
         out.push_str("  end\n");

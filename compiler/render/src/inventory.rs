@@ -55,7 +55,9 @@
 //! `limits.oci_always_free` the one table in force (`null` if the date precedes every table).
 //! `service_order` and each service's `wave` come from the graph phase ([`RenderContext`]);
 //! `wave` is `null` for a service the graph gave none. `url` is `https://` + FQDN for a service
-//! with a hostname, `cluster_url` the in-cluster address of a service placed in a cluster.
+//! with a hostname, `cluster_url` the in-cluster address of a service placed in a cluster;
+//! `namespace` is `null` for a service not placed in a cluster. A secret's `file` is relative to
+//! `configs/secrets/`.
 
 use crate::derive;
 use crate::{artifact, RenderContext, RenderError};
@@ -207,7 +209,7 @@ struct InvPlacement<'a> {
 #[derive(Serialize)]
 struct InvService<'a> {
     placement: InvPlacement<'a>,
-    namespace: &'a str,
+    namespace: Opt<'a>,
     service_name: &'a str,
     description: Opt<'a>,
     chart: Option<InvChart<'a>>,
@@ -444,7 +446,10 @@ fn build<'a>(lab: &'a Lab, ctx: &'a RenderContext) -> Inventory<'a> {
                     kind: svc.placement.kind(),
                     name: svc.placement.name(),
                 },
-                namespace: &svc.namespace,
+                namespace: match &svc.placement {
+                    hlc_model::Placement::Cluster(_) => Some(svc.namespace.as_str()),
+                    _ => None,
+                },
                 service_name: &svc.service_name,
                 description: s(&svc.description),
                 chart: svc.chart.as_ref().map(|c| InvChart {

@@ -61,7 +61,10 @@ impl fmt::Display for RenderError {
                 write!(f, "renderer `{target}` built an invalid artifact: {source}")
             }
             RenderError::Serialize { target, source } => {
-                write!(f, "renderer `{target}` could not serialise its output: {source}")
+                write!(
+                    f,
+                    "renderer `{target}` could not serialise its output: {source}"
+                )
             }
         }
     }

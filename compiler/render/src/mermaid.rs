@@ -69,7 +69,10 @@ mod tests {
         assert_eq!(id("svc", "é"), "svc__c3_a9");
         for n in ["a-b.c", "end", "x\"y", "sp ace", "🙂", ""] {
             let i = id("svc", n);
-            assert!(i.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'), "{i}");
+            assert!(
+                i.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+                "{i}"
+            );
         }
     }
 
