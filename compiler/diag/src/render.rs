@@ -30,8 +30,11 @@ pub fn human(
         }
         for l in &d.labels {
             labels.push(
-                cs::Label::secondary(l.span.file.0 as usize, l.span.start as usize..l.span.end as usize)
-                    .with_message(l.message.clone()),
+                cs::Label::secondary(
+                    l.span.file.0 as usize,
+                    l.span.start as usize..l.span.end as usize,
+                )
+                .with_message(l.message.clone()),
             );
         }
         let mut notes = Vec::new();

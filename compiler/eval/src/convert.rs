@@ -1,10 +1,10 @@
 //! Nickel value → [`hlc_diag::Node`], keeping the position of every value.
 
+use crate::nickel::FileResolver;
 use hlc_diag::{Diagnostic, Node, Number, Span, Value};
 use nickel_lang_core::eval::value::{Container, NickelValue, ValueContentRef};
 use nickel_lang_core::position::{PosIdx, PosTable};
 use std::collections::BTreeMap;
-use crate::nickel::FileResolver;
 
 /// Values nested deeper than this are refused (no configuration needs it; an adversarial one
 /// must not exhaust the stack).
@@ -127,6 +127,11 @@ fn number(v: &NickelValue) -> Number {
                 Number::Big(n.to_string())
             }
         }
-        _ => Number::Big(format!("{}", v.to_nickel_string().map(|s| s.to_string()).unwrap_or_default())),
+        _ => Number::Big(format!(
+            "{}",
+            v.to_nickel_string()
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+        )),
     }
 }

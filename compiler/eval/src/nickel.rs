@@ -5,7 +5,9 @@ use crate::sandbox::{virtual_display, Loaded, SourceRecord, LIBRARY_ROOT, MAIN, 
 use hlc_diag::{Diagnostic, Diagnostics, Node, SourceMap, Span};
 use nickel_lang_core::ast::InputFormat;
 use nickel_lang_core::cache::{CacheHub, SourcePath};
-use nickel_lang_core::error::{Error, EvalErrorKind, IntoDiagnostics, NullReporter};
+use nickel_lang_core::error::{
+    Error, EvalErrorKind, ImportErrorKind, IntoDiagnostics, NullReporter, TypecheckErrorKind,
+};
 use nickel_lang_core::eval::cache::CacheImpl;
 use nickel_lang_core::eval::{VirtualMachine, VmContext};
 use nickel_lang_core::files::{FileId as NickelFileId, Files};
@@ -22,10 +24,13 @@ pub struct EvalOptions {
     pub timeout: Duration,
 }
 
+/// Stack of the loading and evaluation threads (address space; only what is used is committed).
+pub(crate) const STACK_SIZE: usize = 4 << 30;
+
 impl Default for EvalOptions {
     fn default() -> Self {
         EvalOptions {
-            stack_size: 1 << 30,
+            stack_size: STACK_SIZE,
             timeout: Duration::from_secs(120),
         }
     }
@@ -43,14 +48,35 @@ pub struct Evaluated {
 
 /// Evaluates a loaded project. Sandbox errors in `loaded` stop before Nickel runs.
 pub fn evaluate(loaded: Loaded, options: &EvalOptions) -> Evaluated {
-    let Loaded { sources, records, diags, files, main, .. } = loaded;
-    if diags.has_errors() {
-        return Evaluated { root: None, sources, records, diags };
+    let Loaded {
+        sources,
+        records,
+        diags,
+        files,
+        main,
+        fatal,
+        ..
+    } = loaded;
+    if fatal {
+        return Evaluated {
+            root: None,
+            sources,
+            records,
+            diags,
+        };
     }
-    let inputs: Vec<(PathBuf, nickel_lang_core::ast::InputFormat, hlc_diag::FileId, String)> = files
+    let inputs: Vec<(
+        PathBuf,
+        nickel_lang_core::ast::InputFormat,
+        hlc_diag::FileId,
+        String,
+    )> = files
         .iter()
         .map(|f| {
-            let text = sources.get(f.file).map(|s| s.text.clone()).unwrap_or_default();
+            let text = sources
+                .get(f.file)
+                .map(|s| s.text.clone())
+                .unwrap_or_default();
             (f.virt.clone(), f.format, f.file, text)
         })
         .collect();
@@ -64,13 +90,26 @@ pub fn evaluate(loaded: Loaded, options: &EvalOptions) -> Evaluated {
         });
     let mut diags = diags;
     if let Err(e) = spawned {
-        diags.push(Diagnostic::error("HLC900", format!("cannot start the evaluation thread: {e}")));
-        return Evaluated { root: None, sources, records, diags };
+        diags.push(Diagnostic::error(
+            "HLC900",
+            format!("cannot start the evaluation thread: {e}"),
+        ));
+        return Evaluated {
+            root: None,
+            sources,
+            records,
+            diags,
+        };
     }
     match rx.recv_timeout(options.timeout) {
         Ok((root, found)) => {
             diags.extend(found);
-            Evaluated { root, sources, records, diags }
+            Evaluated {
+                root,
+                sources,
+                records,
+                diags,
+            }
         }
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
             diags.push(
@@ -81,7 +120,12 @@ pub fn evaluate(loaded: Loaded, options: &EvalOptions) -> Evaluated {
                 .with_file(MAIN)
                 .with_help("look for a recursive definition that never reaches a value (e.g. a field defined in terms of itself through a function)"),
             );
-            Evaluated { root: None, sources, records, diags }
+            Evaluated {
+                root: None,
+                sources,
+                records,
+                diags,
+            }
         }
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
             diags.push(
@@ -89,50 +133,87 @@ pub fn evaluate(loaded: Loaded, options: &EvalOptions) -> Evaluated {
                     .with_file(MAIN)
                     .with_help("this is a bug in hlc; please report it with the configuration that triggers it"),
             );
-            Evaluated { root: None, sources, records, diags }
+            Evaluated {
+                root: None,
+                sources,
+                records,
+                diags,
+            }
         }
     }
 }
 
-type Input = (PathBuf, nickel_lang_core::ast::InputFormat, hlc_diag::FileId, String);
+type Input = (
+    PathBuf,
+    nickel_lang_core::ast::InputFormat,
+    hlc_diag::FileId,
+    String,
+);
 
 /// The generated entry point: the project's main file under the library's `Lab` contract.
 const ENTRY: &str = "/@hlc/@entry.ncl";
 
 fn run(inputs: Vec<Input>, main: hlc_diag::FileId) -> (Option<Node>, Vec<Diagnostic>) {
     let Some(main_virt) = inputs.iter().find(|i| i.2 == main).map(|i| i.0.clone()) else {
-        return (None, vec![Diagnostic::error("HLC900", "entry point missing from the loaded sources")]);
+        return (
+            None,
+            vec![Diagnostic::error(
+                "HLC900",
+                "entry point missing from the loaded sources",
+            )],
+        );
     };
     // Every admitted file is an in-memory source under its virtual path: Nickel resolves each
     // import there and never reads the disk.
     let mut cache = CacheHub::new();
-    cache.sources.add_import_paths(std::iter::once(PathBuf::from(LIBRARY_ROOT)));
+    cache
+        .sources
+        .add_import_paths(std::iter::once(PathBuf::from(LIBRARY_ROOT)));
     for (virt, format, _, text) in &inputs {
-        cache.sources.add_string(SourcePath::Path(virt.clone(), *format), text.clone());
+        cache
+            .sources
+            .add_string(SourcePath::Path(virt.clone(), *format), text.clone());
     }
     let entry = cache.sources.add_string(
         SourcePath::Path(PathBuf::from(ENTRY), InputFormat::Nickel),
-        format!("(import {:?}) | (import \"hlc.ncl\").Lab\n", main_virt.to_string_lossy()),
+        format!(
+            "(import {:?}) | (import \"hlc.ncl\").Lab\n",
+            main_virt.to_string_lossy()
+        ),
     );
-    let mut ctx: VmContext<CacheHub, CacheImpl> = VmContext::new(cache, std::io::sink(), NullReporter {});
+    let mut ctx: VmContext<CacheHub, CacheImpl> =
+        VmContext::new(cache, std::io::sink(), NullReporter {});
     let prepared = match ctx.prepare_eval(entry) {
         Ok(v) => v,
         Err(e) => {
             let map = FileResolver::new(ctx.import_resolver.sources.files.clone(), &inputs);
-            return (None, nickel_error(e, &mut ctx.import_resolver.sources.files.clone(), &map));
+            return (
+                None,
+                nickel_error(e, &mut ctx.import_resolver.sources.files.clone(), &map),
+            );
         }
     };
     let result = VirtualMachine::new(&mut ctx).eval_full_for_export_closure(prepared.into());
     let file_map = FileResolver::new(ctx.import_resolver.sources.files.clone(), &inputs);
     match result {
         Ok(value) => {
-            let conv = Converter { pos_table: &ctx.pos_table, file_map: &file_map };
+            let conv = Converter {
+                pos_table: &ctx.pos_table,
+                file_map: &file_map,
+            };
             match conv.convert(&value, "", 0) {
                 Ok(node) => (Some(node), Vec::new()),
                 Err(d) => (None, vec![d]),
             }
         }
-        Err(e) => (None, nickel_error(Error::EvalError(e), &mut ctx.import_resolver.sources.files.clone(), &file_map)),
+        Err(e) => (
+            None,
+            nickel_error(
+                Error::EvalError(e),
+                &mut ctx.import_resolver.sources.files.clone(),
+                &file_map,
+            ),
+        ),
     }
 }
 
@@ -144,7 +225,10 @@ pub(crate) struct FileResolver {
 
 impl FileResolver {
     fn new(files: Files, inputs: &[Input]) -> Self {
-        let by_name = inputs.iter().map(|(v, _, f, _)| (v.as_os_str().to_owned(), *f)).collect();
+        let by_name = inputs
+            .iter()
+            .map(|(v, _, f, _)| (v.as_os_str().to_owned(), *f))
+            .collect();
         FileResolver { files, by_name }
     }
     pub(crate) fn get(&self, id: NickelFileId) -> Option<hlc_diag::FileId> {
@@ -154,15 +238,44 @@ impl FileResolver {
 
 fn classify(e: &Error) -> (&'static str, &'static str) {
     match e {
-        Error::ParseErrors(_) => ("HLC020", "fix the syntax error; see the Nickel manual for the grammar"),
-        Error::TypecheckError(_) => ("HLC021", "fix the type error, or remove the type annotation if the value is dynamic"),
+        Error::ParseErrors(_) => (
+            "HLC020",
+            "fix the syntax error; see the Nickel manual for the grammar",
+        ),
+        Error::TypecheckError(data) => match data.borrow_error() {
+            TypecheckErrorKind::ImportError(ImportErrorKind::ParseErrors(..)) => (
+                "HLC020",
+                "fix the syntax error; see the Nickel manual for the grammar",
+            ),
+            TypecheckErrorKind::ImportError(_) => ("HLC013", "check the import path"),
+            TypecheckErrorKind::UnboundIdentifier(_) => (
+                "HLC024",
+                "the name used here is not defined; check its spelling or add a `let`",
+            ),
+            _ => (
+                "HLC021",
+                "fix the type error, or remove the type annotation if the value is dynamic",
+            ),
+        },
         Error::ImportError(_) => ("HLC013", "check the import path"),
         Error::EvalError(data) => match &data.error {
-            EvalErrorKind::BlameError { .. } => ("HLC022", "change the value so that it satisfies the contract shown"),
+            EvalErrorKind::BlameError { .. } => (
+                "HLC022",
+                "change the value so that it satisfies the contract shown",
+            ),
             EvalErrorKind::MissingFieldDef { .. } => ("HLC102", "give the field a value"),
-            EvalErrorKind::InfiniteRecursion(..) => ("HLC025", "a value is defined in terms of itself; break the cycle"),
-            EvalErrorKind::FieldMissing { .. } => ("HLC024", "the field accessed here is not defined; check its spelling"),
-            EvalErrorKind::UnboundIdentifier(..) => ("HLC024", "the name used here is not defined; check its spelling or add a `let`"),
+            EvalErrorKind::InfiniteRecursion(..) => (
+                "HLC025",
+                "a value is defined in terms of itself; break the cycle",
+            ),
+            EvalErrorKind::FieldMissing { .. } => (
+                "HLC024",
+                "the field accessed here is not defined; check its spelling",
+            ),
+            EvalErrorKind::UnboundIdentifier(..) => (
+                "HLC024",
+                "the name used here is not defined; check its spelling or add a `let`",
+            ),
             _ => ("HLC028", "fix the expression shown"),
         },
         Error::ExportError(_) => ("HLC027", "the configuration must evaluate to plain data"),
@@ -179,7 +292,11 @@ fn nickel_error(e: Error, files: &mut Files, map: &FileResolver) -> Vec<Diagnost
         return vec![Diagnostic::error(code, "evaluation failed").with_help(help)];
     };
     let to_span = |l: &codespan_reporting::diagnostic::Label<NickelFileId>| -> Option<Span> {
-        Some(Span { file: map.get(l.file_id)?, start: l.range.start as u32, end: l.range.end as u32 })
+        Some(Span {
+            file: map.get(l.file_id)?,
+            start: l.range.start as u32,
+            end: l.range.end as u32,
+        })
     };
     let mut message = first.message.clone();
     let mut notes: Vec<String> = first.notes.iter().map(|n| rewrite_paths(n)).collect();
@@ -188,7 +305,11 @@ fn nickel_error(e: Error, files: &mut Files, map: &FileResolver) -> Vec<Diagnost
         if let Some(n) = notes.iter().find(|n| n.contains("extra field")) {
             code = "HLC023";
             message = format!("unknown field: {}", n.trim());
-        } else if first.labels.iter().any(|l| l.message.contains("extra field")) {
+        } else if first
+            .labels
+            .iter()
+            .any(|l| l.message.contains("extra field"))
+        {
             code = "HLC023";
         }
     }
@@ -210,7 +331,10 @@ fn nickel_error(e: Error, files: &mut Files, map: &FileResolver) -> Vec<Diagnost
     for l in &first.labels {
         if let Some(s) = to_span(l) {
             if Some(s) != primary_span {
-                d.labels.push(hlc_diag::Label { span: s, message: rewrite_paths(&l.message) });
+                d.labels.push(hlc_diag::Label {
+                    span: s,
+                    message: rewrite_paths(&l.message),
+                });
             }
         }
     }

@@ -51,13 +51,20 @@ pub struct Loaded {
     pub diags: Diagnostics,
     pub(crate) files: Vec<VirtualFile>,
     pub(crate) main: FileId,
+    /// Whether evaluation must not run (a package import cannot be stood in for).
+    pub(crate) fatal: bool,
 }
 
 /// Failures that are not about the configuration's content: exit code 2.
 #[derive(Debug)]
 pub enum LoadError {
-    NoMain { path: PathBuf },
-    Io { path: PathBuf, error: std::io::Error },
+    NoMain {
+        path: PathBuf,
+    },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
 }
 
 impl std::fmt::Display for LoadError {
@@ -140,10 +147,23 @@ fn scan_imports(text: &str) -> Option<Vec<Import_>> {
 }
 
 enum Resolution {
-    Project { rel: String, real: PathBuf },
-    Library { rel: String },
-    Refused(Diagnostic),
-    NotFound(Vec<String>),
+    Project {
+        rel: String,
+        real: PathBuf,
+    },
+    Library {
+        rel: String,
+    },
+    /// Refused; evaluation goes on with an empty stand-in at `stub` (the path Nickel will look
+    /// up), so that every other finding of the run is reported too. The refused file is never read.
+    Refused {
+        diag: Diagnostic,
+        stub: PathBuf,
+    },
+    NotFound {
+        tried: Vec<String>,
+        stub: PathBuf,
+    },
 }
 
 fn display_virtual(p: &Path) -> String {
@@ -165,6 +185,7 @@ fn resolve(root: &Path, canon_root: &Path, parent: &Path, import: &Import_) -> R
         PathBuf::from(LIBRARY_ROOT),
     ];
     let mut tried = Vec::new();
+    let first = normalize(&dirs[0].join(&import.path));
     for dir in &dirs {
         let cand = normalize(&dir.join(&import.path));
         if let Ok(rel) = cand.strip_prefix(PROJECT_ROOT) {
@@ -173,7 +194,7 @@ fn resolve(root: &Path, canon_root: &Path, parent: &Path, import: &Import_) -> R
             tried.push(rel_s.clone());
             match std::fs::canonicalize(&real) {
                 Ok(canon) if !canon.starts_with(canon_root) => {
-                    return Resolution::Refused(
+                    return Resolution::Refused { stub: cand.clone(), diag:
                         Diagnostic::error(
                             "HLC012",
                             format!(
@@ -184,7 +205,7 @@ fn resolve(root: &Path, canon_root: &Path, parent: &Path, import: &Import_) -> R
                         .with_help(
                             "configuration files must lie inside the project; copy the file in instead of linking to it",
                         ),
-                    )
+                    }
                 }
                 Ok(canon) if canon.is_file() => return Resolution::Project { rel: rel_s, real },
                 _ => continue,
@@ -196,28 +217,55 @@ fn resolve(root: &Path, canon_root: &Path, parent: &Path, import: &Import_) -> R
                 return Resolution::Library { rel: rel_s };
             }
         } else if Path::new(&import.path).is_absolute() {
-            return Resolution::Refused(
-                Diagnostic::error(
+            return Resolution::Refused {
+                stub: cand.clone(),
+                diag: Diagnostic::error(
                     "HLC010",
                     format!("absolute import `{}` is not allowed", import.path),
                 )
                 .with_help("import files of the project by a path relative to the importing file"),
-            );
+            };
         } else {
-            return Resolution::Refused(
-                Diagnostic::error(
+            return Resolution::Refused {
+                stub: cand.clone(),
+                diag: Diagnostic::error(
                     "HLC011",
                     format!("import `{}` leaves the project root", import.path),
                 )
-                .with_help("a configuration may only import files inside its project (or the hlc library)"),
-            );
+                .with_help(
+                    "a configuration may only import files inside its project (or the hlc library)",
+                ),
+            };
         }
     }
-    Resolution::NotFound(tried)
+    Resolution::NotFound { tried, stub: first }
 }
 
 /// Reads `configs/main.ncl` under `root` and everything it imports, within the sandbox.
+///
+/// Parsing recurses on nesting depth, so it runs on a thread with a large stack, like evaluation.
 pub fn load(root: &Path) -> Result<Loaded, LoadError> {
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .name("hlc-load".into())
+            .stack_size(crate::nickel::STACK_SIZE)
+            .spawn_scoped(scope, || load_inner(root))
+        {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(LoadError::Io {
+                    path: root.to_path_buf(),
+                    error: std::io::Error::other("the loader stopped unexpectedly"),
+                })
+            }),
+            Err(error) => Err(LoadError::Io {
+                path: root.to_path_buf(),
+                error,
+            }),
+        }
+    })
+}
+
+fn load_inner(root: &Path) -> Result<Loaded, LoadError> {
     let main_real = root.join(MAIN);
     let canon_root = std::fs::canonicalize(root).map_err(|error| LoadError::Io {
         path: root.to_path_buf(),
@@ -233,17 +281,27 @@ pub fn load(root: &Path) -> Result<Loaded, LoadError> {
         diags: Diagnostics::new(),
         files: Vec::new(),
         main: FileId(0),
+        fatal: false,
     };
     match std::fs::canonicalize(&main_real) {
         Ok(c) if !c.starts_with(&canon_root) => {
             loaded.diags.push(
-                Diagnostic::error("HLC012", format!("{MAIN} is a symbolic link out of the project root"))
-                    .with_file(MAIN)
-                    .with_help("configuration files must lie inside the project"),
+                Diagnostic::error(
+                    "HLC012",
+                    format!("{MAIN} is a symbolic link out of the project root"),
+                )
+                .with_file(MAIN)
+                .with_help("configuration files must lie inside the project"),
             );
+            loaded.fatal = true;
             return Ok(loaded);
         }
-        Err(error) => return Err(LoadError::Io { path: main_real, error }),
+        Err(error) => {
+            return Err(LoadError::Io {
+                path: main_real,
+                error,
+            })
+        }
         _ => {}
     }
 
@@ -254,35 +312,61 @@ pub fn load(root: &Path) -> Result<Loaded, LoadError> {
 
     let main_text = read_text(&main_real)?;
     let main_virt = PathBuf::from(PROJECT_ROOT).join(MAIN);
-    let main_id = add_file(&mut loaded, MAIN.to_string(), SourceKind::Config, main_text, &main_virt, InputFormat::Nickel);
+    let main_id = add_file(
+        &mut loaded,
+        MAIN.to_string(),
+        SourceKind::Config,
+        main_text,
+        &main_virt,
+        InputFormat::Nickel,
+    );
     loaded.main = main_id;
     seen.insert((main_virt, fmt_key(InputFormat::Nickel)), main_id);
     queue.push_back(main_id);
 
     while let Some(fid) = queue.pop_front() {
-        let Some(vf) = loaded.files.get(fid.0 as usize).cloned() else { continue };
+        let Some(vf) = loaded.files.get(fid.0 as usize).cloned() else {
+            continue;
+        };
         if vf.format != InputFormat::Nickel {
             continue;
         }
-        let text = loaded.sources.get(fid).map(|f| f.text.clone()).unwrap_or_default();
-        let Some(imports) = scan_imports(&text) else { continue };
+        let text = loaded
+            .sources
+            .get(fid)
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
+        let Some(imports) = scan_imports(&text) else {
+            continue;
+        };
         for imp in imports {
-            let span = Some(Span { file: fid, start: imp.span.0, end: imp.span.1 });
+            let span = Some(Span {
+                file: fid,
+                start: imp.span.0,
+                end: imp.span.1,
+            });
             if imp.package {
                 loaded.diags.push(
                     Diagnostic::error("HLC014", format!("package import `import {}` is not supported", imp.path))
                         .with_span(span)
                         .with_help("import project files by relative path and the hlc library as `import \"hlc.ncl\"`"),
                 );
+                loaded.fatal = true;
                 continue;
             }
             match resolve(root, &canon_root, &vf.virt, &imp) {
-                Resolution::Refused(d) => loaded.diags.push(d.with_span(span)),
-                Resolution::NotFound(tried) => loaded.diags.push(
-                    Diagnostic::error("HLC013", format!("cannot find import `{}`", imp.path))
-                        .with_span(span)
-                        .with_help(format!("looked for {}", tried.join(", "))),
-                ),
+                Resolution::Refused { diag, stub } => {
+                    loaded.diags.push(diag.with_span(span));
+                    add_stub(&mut loaded, &mut seen, stub, imp.format);
+                }
+                Resolution::NotFound { tried, stub } => {
+                    loaded.diags.push(
+                        Diagnostic::error("HLC013", format!("cannot find import `{}`", imp.path))
+                            .with_span(span)
+                            .with_help(format!("looked for {}", tried.join(", "))),
+                    );
+                    add_stub(&mut loaded, &mut seen, stub, imp.format);
+                }
                 Resolution::Project { rel, real } => {
                     let virt = PathBuf::from(PROJECT_ROOT).join(&rel);
                     let key = (virt.clone(), fmt_key(imp.format));
@@ -294,16 +378,26 @@ pub fn load(root: &Path) -> Result<Loaded, LoadError> {
                             Ok(t) => t,
                             Err(_) => {
                                 loaded.diags.push(
-                                    Diagnostic::error("HLC015", format!("`{rel}` is not UTF-8 text"))
-                                        .with_span(span)
-                                        .with_help("configuration sources must be UTF-8"),
+                                    Diagnostic::error(
+                                        "HLC015",
+                                        format!("`{rel}` is not UTF-8 text"),
+                                    )
+                                    .with_span(span)
+                                    .with_help("configuration sources must be UTF-8"),
                                 );
                                 continue;
                             }
                         },
                         Err(error) => return Err(LoadError::Io { path: real, error }),
                     };
-                    let id = add_file(&mut loaded, rel, SourceKind::Config, text, &virt, imp.format);
+                    let id = add_file(
+                        &mut loaded,
+                        rel,
+                        SourceKind::Config,
+                        text,
+                        &virt,
+                        imp.format,
+                    );
                     seen.insert(key, id);
                     queue.push_back(id);
                 }
@@ -314,7 +408,14 @@ pub fn load(root: &Path) -> Result<Loaded, LoadError> {
                         continue;
                     }
                     let text = library_file(&rel).unwrap_or_default().to_string();
-                    let id = add_file(&mut loaded, format!("<hlc>/{rel}"), SourceKind::Library, text, &virt, imp.format);
+                    let id = add_file(
+                        &mut loaded,
+                        format!("<hlc>/{rel}"),
+                        SourceKind::Library,
+                        text,
+                        &virt,
+                        imp.format,
+                    );
                     seen.insert(key, id);
                     queue.push_back(id);
                 }
@@ -325,14 +426,29 @@ pub fn load(root: &Path) -> Result<Loaded, LoadError> {
     let lab_virt = PathBuf::from(LIBRARY_ROOT).join("hlc.ncl");
     if !seen.contains_key(&(lab_virt.clone(), fmt_key(InputFormat::Nickel))) {
         if let Some(text) = library_file("hlc.ncl") {
-            let id = add_file(&mut loaded, "<hlc>/hlc.ncl".into(), SourceKind::Library, text.to_string(), &lab_virt, InputFormat::Nickel);
+            let id = add_file(
+                &mut loaded,
+                "<hlc>/hlc.ncl".into(),
+                SourceKind::Library,
+                text.to_string(),
+                &lab_virt,
+                InputFormat::Nickel,
+            );
             seen.insert((lab_virt, fmt_key(InputFormat::Nickel)), id);
             queue.push_back(id);
             // Library files import only library files; load them too.
             let mut extra = VecDeque::from([id]);
             while let Some(fid) = extra.pop_front() {
-                let text = loaded.sources.get(fid).map(|f| f.text.clone()).unwrap_or_default();
-                let parent = loaded.files.get(fid.0 as usize).map(|f| f.virt.clone()).unwrap_or_default();
+                let text = loaded
+                    .sources
+                    .get(fid)
+                    .map(|f| f.text.clone())
+                    .unwrap_or_default();
+                let parent = loaded
+                    .files
+                    .get(fid.0 as usize)
+                    .map(|f| f.virt.clone())
+                    .unwrap_or_default();
                 for imp in scan_imports(&text).unwrap_or_default() {
                     if let Resolution::Library { rel } = resolve(root, &canon_root, &parent, &imp) {
                         let virt = PathBuf::from(LIBRARY_ROOT).join(&rel);
@@ -341,7 +457,14 @@ pub fn load(root: &Path) -> Result<Loaded, LoadError> {
                             continue;
                         }
                         let t = library_file(&rel).unwrap_or_default().to_string();
-                        let id = add_file(&mut loaded, format!("<hlc>/{rel}"), SourceKind::Library, t, &virt, imp.format);
+                        let id = add_file(
+                            &mut loaded,
+                            format!("<hlc>/{rel}"),
+                            SourceKind::Library,
+                            t,
+                            &virt,
+                            imp.format,
+                        );
                         seen.insert(key, id);
                         extra.push_back(id);
                     }
@@ -349,13 +472,46 @@ pub fn load(root: &Path) -> Result<Loaded, LoadError> {
             }
         }
     }
-    loaded.records.sort_by(|a, b| (a.kind, &a.display).cmp(&(b.kind, &b.display)));
+    loaded
+        .records
+        .sort_by(|a, b| (a.kind, &a.display).cmp(&(b.kind, &b.display)));
     loaded.records.dedup_by(|a, b| a.display == b.display);
     Ok(loaded)
 }
 
+/// An empty stand-in for a refused or missing import, so evaluation can go on and report the
+/// rest of the configuration's findings in the same run.
+fn add_stub(
+    loaded: &mut Loaded,
+    seen: &mut BTreeMap<(PathBuf, u8), FileId>,
+    virt: PathBuf,
+    format: InputFormat,
+) {
+    let key = (virt.clone(), format as u8);
+    if seen.contains_key(&key) {
+        return;
+    }
+    let text = match format {
+        InputFormat::Text => "",
+        _ => "{}",
+    };
+    let id = loaded.sources.add(SourceFile::new(
+        format!("<refused import {}>", virt.display()),
+        text,
+    ));
+    loaded.files.push(VirtualFile {
+        virt,
+        format,
+        file: id,
+    });
+    seen.insert(key, id);
+}
+
 fn read_text(path: &Path) -> Result<String, LoadError> {
-    let bytes = std::fs::read(path).map_err(|error| LoadError::Io { path: path.to_path_buf(), error })?;
+    let bytes = std::fs::read(path).map_err(|error| LoadError::Io {
+        path: path.to_path_buf(),
+        error,
+    })?;
     String::from_utf8(bytes).map_err(|_| LoadError::Io {
         path: path.to_path_buf(),
         error: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
@@ -372,9 +528,17 @@ fn add_file(
 ) -> FileId {
     let sha = sha256_hex(text.as_bytes());
     let id = loaded.sources.add(SourceFile::new(display.clone(), text));
-    loaded.files.push(VirtualFile { virt: virt.to_path_buf(), format, file: id });
+    loaded.files.push(VirtualFile {
+        virt: virt.to_path_buf(),
+        format,
+        file: id,
+    });
     if kind == SourceKind::Config {
-        loaded.records.push(SourceRecord { display, kind, sha256: sha });
+        loaded.records.push(SourceRecord {
+            display,
+            kind,
+            sha256: sha,
+        });
     }
     id
 }

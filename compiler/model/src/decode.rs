@@ -71,7 +71,14 @@ pub struct Rec<'n> {
 }
 
 impl Decoder {
-    pub fn error(&mut self, code: &str, msg: String, node_span: Option<Span>, path: &str, help: &str) {
+    pub fn error(
+        &mut self,
+        code: &str,
+        msg: String,
+        node_span: Option<Span>,
+        path: &str,
+        help: &str,
+    ) {
         self.diags.push(
             Diagnostic::error(code, msg)
                 .with_span(node_span)
@@ -172,7 +179,14 @@ impl Decoder {
     }
 
     /// An integer in `lo..=hi`.
-    pub fn int(&mut self, node: &Node, path: &str, lo: i64, hi: i64, what: &str) -> Option<Sp<i64>> {
+    pub fn int(
+        &mut self,
+        node: &Node,
+        path: &str,
+        lo: i64,
+        hi: i64,
+        what: &str,
+    ) -> Option<Sp<i64>> {
         let out_of_range = |d: &mut Self, shown: String| {
             d.error(
                 "HLC113",
@@ -210,7 +224,12 @@ impl Decoder {
     }
 
     /// An enum tag (`'public`) or string among `allowed`.
-    pub fn tag(&mut self, node: &Node, path: &str, allowed: &[&'static str]) -> Option<Sp<&'static str>> {
+    pub fn tag(
+        &mut self,
+        node: &Node,
+        path: &str,
+        allowed: &[&'static str],
+    ) -> Option<Sp<&'static str>> {
         let t = match &node.value {
             Value::Enum(t) | Value::String(t) => t,
             _ => {

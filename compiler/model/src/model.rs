@@ -406,7 +406,12 @@ fn req_bool(d: &mut Decoder, r: &mut Rec, name: &'static str) -> Option<Sp<bool>
     r.req(d, name).and_then(|(n, p)| d.bool(n, &p))
 }
 
-fn req_tag(d: &mut Decoder, r: &mut Rec, name: &'static str, allowed: &[&'static str]) -> Option<Sp<&'static str>> {
+fn req_tag(
+    d: &mut Decoder,
+    r: &mut Rec,
+    name: &'static str,
+    allowed: &[&'static str],
+) -> Option<Sp<&'static str>> {
     r.req(d, name).and_then(|(n, p)| d.tag(n, &p, allowed))
 }
 
@@ -554,19 +559,25 @@ fn decode_site(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Site> {
 
 fn decode_host(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Host> {
     let site = req_string(d, &mut r, "site");
-    let kind = req_tag(d, &mut r, "kind", &["proxmox"]).map(|t| Sp::new(t.value.to_string(), t.span));
+    let kind =
+        req_tag(d, &mut r, "kind", &["proxmox"]).map(|t| Sp::new(t.value.to_string(), t.span));
     let node = req_string(d, &mut r, "node");
     let address = req_parse(d, &mut r, "address", Ipv4::parse);
     let network = req_string(d, &mut r, "network");
-    let cores = r.req(d, "cores").and_then(|(n, p)| d.int(n, &p, 1, 4096, "core count"));
-    let threads = r.req(d, "threads").and_then(|(n, p)| d.int(n, &p, 1, 8192, "thread count"));
+    let cores = r
+        .req(d, "cores")
+        .and_then(|(n, p)| d.int(n, &p, 1, 4096, "core count"));
+    let threads = r
+        .req(d, "threads")
+        .and_then(|(n, p)| d.int(n, &p, 1, 8192, "thread count"));
     let memory = req_parse(d, &mut r, "memory", Bytes::parse);
     let reserved_memory = req_parse(d, &mut r, "reserved_memory", Bytes::parse);
     let datastores = match r.opt("datastores") {
         Some((n, p)) => d.map(n, &p, |d, _k, v, p| {
             let mut s = d.record(v, p)?;
             let size = req_parse(d, &mut s, "size", Bytes::parse);
-            let kind = req_tag(d, &mut s, "kind", &["zfs", "lvm", "dir"]).map(|t| Sp::new(t.value.to_string(), t.span));
+            let kind = req_tag(d, &mut s, "kind", &["zfs", "lvm", "dir"])
+                .map(|t| Sp::new(t.value.to_string(), t.span));
             finish!(d, s, size, kind; Datastore { size, kind })
         }),
         None => Named::new(),
@@ -588,7 +599,11 @@ fn decode_network(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Network> {
     let site = req_string(d, &mut r, "site");
     let kind = map_tag(
         req_tag(d, &mut r, "kind", &["lan", "vcn", "subnet"]),
-        &[("lan", NetworkKind::Lan), ("vcn", NetworkKind::Vcn), ("subnet", NetworkKind::Subnet)],
+        &[
+            ("lan", NetworkKind::Lan),
+            ("vcn", NetworkKind::Vcn),
+            ("subnet", NetworkKind::Subnet),
+        ],
     );
     let cidr = req_parse(d, &mut r, "cidr", Cidr::parse);
     let gateway = opt_parse(d, &mut r, "gateway", Ipv4::parse);
@@ -596,7 +611,9 @@ fn decode_network(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Network> {
         Some((n, p)) => d.list(n, &p, |d, n, p| d.parse(n, p, Ipv4::parse)),
         None => Vec::new(),
     };
-    let vlan = r.opt("vlan").and_then(|(n, p)| d.int(n, &p, 1, 4094, "VLAN id"));
+    let vlan = r
+        .opt("vlan")
+        .and_then(|(n, p)| d.int(n, &p, 1, 4094, "VLAN id"));
     let parent = opt_string(d, &mut r, "parent");
     let bridge = opt_string(d, &mut r, "bridge");
     let o = origin(&r);
@@ -606,11 +623,17 @@ fn decode_network(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Network> {
 fn decode_machine(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Machine> {
     let kind = map_tag(
         req_tag(d, &mut r, "kind", &["vm", "cloud", "metal"]),
-        &[("vm", MachineKind::Vm), ("cloud", MachineKind::Cloud), ("metal", MachineKind::Metal)],
+        &[
+            ("vm", MachineKind::Vm),
+            ("cloud", MachineKind::Cloud),
+            ("metal", MachineKind::Metal),
+        ],
     );
     let host = opt_string(d, &mut r, "host");
     let site = opt_string(d, &mut r, "site");
-    let vmid = r.opt("vmid").and_then(|(n, p)| d.int(n, &p, 100, 999_999_999, "VMID"));
+    let vmid = r
+        .opt("vmid")
+        .and_then(|(n, p)| d.int(n, &p, 100, 999_999_999, "VMID"));
     let cpu = cpu(d, &mut r, "cpu");
     let memory = req_parse(d, &mut r, "memory", Bytes::parse);
     let disk = req_parse(d, &mut r, "disk", Bytes::parse);
@@ -618,17 +641,29 @@ fn decode_machine(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Machine> {
     let shape = opt_string(d, &mut r, "shape");
     let os = map_tag(
         req_tag(d, &mut r, "os", &["talos", "ubuntu", "debian", "windows"]),
-        &[("talos", Os::Talos), ("ubuntu", Os::Ubuntu), ("debian", Os::Debian), ("windows", Os::Windows)],
+        &[
+            ("talos", Os::Talos),
+            ("ubuntu", Os::Ubuntu),
+            ("debian", Os::Debian),
+            ("windows", Os::Windows),
+        ],
     );
     let network = req_string(d, &mut r, "network");
     let address = opt_parse(d, &mut r, "address", Ipv4::parse);
     let cluster = opt_string(d, &mut r, "cluster");
     let role = map_tag(
-        r.opt("role").and_then(|(n, p)| d.tag(n, &p, &["controlplane", "worker"])),
-        &[("controlplane", Role::Controlplane), ("worker", Role::Worker)],
+        r.opt("role")
+            .and_then(|(n, p)| d.tag(n, &p, &["controlplane", "worker"])),
+        &[
+            ("controlplane", Role::Controlplane),
+            ("worker", Role::Worker),
+        ],
     );
     let schedulable = req_bool(d, &mut r, "schedulable");
-    let tags = strings(d, &mut r, "tags").into_iter().map(|s| s.value).collect();
+    let tags = strings(d, &mut r, "tags")
+        .into_iter()
+        .map(|s| s.value)
+        .collect();
     let description = opt_plain(d, &mut r, "description");
     // Shape rules that are about one record only are decode errors.
     if let Some(k) = &kind {
@@ -636,11 +671,17 @@ fn decode_machine(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Machine> {
             MachineKind::Vm if host.is_none() => d.error(
                 "HLC102",
                 "missing field `host`: a VM needs the hypervisor it runs on".into(),
-                r.span, &r.path, "add `host = \"<host name>\"`"),
+                r.span,
+                &r.path,
+                "add `host = \"<host name>\"`",
+            ),
             MachineKind::Cloud | MachineKind::Metal if site.is_none() => d.error(
                 "HLC102",
                 "missing field `site`: a cloud instance or metal machine needs its site".into(),
-                r.span, &r.path, "add `site = \"<site name>\"`"),
+                r.span,
+                &r.path,
+                "add `site = \"<site name>\"`",
+            ),
             _ => {}
         }
     }
@@ -666,7 +707,11 @@ fn decode_cluster(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Cluster> {
     let service_cidr = req_parse(d, &mut r, "service_cidr", Cidr::parse);
     let cni = map_tag(
         req_tag(d, &mut r, "cni", &["cilium", "flannel", "none"]),
-        &[("cilium", Cni::Cilium), ("flannel", Cni::Flannel), ("none", Cni::None)],
+        &[
+            ("cilium", Cni::Cilium),
+            ("flannel", Cni::Flannel),
+            ("none", Cni::None),
+        ],
     );
     let kube_proxy = req_bool(d, &mut r, "kube_proxy");
     let install = r.req(d, "install").and_then(|(n, p)| {
@@ -689,15 +734,25 @@ fn decode_identity(d: &mut Decoder, n: &Node, p: &str) -> Option<Identity> {
         let description = opt_plain(d, &mut g, "description");
         let o = origin(&g);
         g.finish(d);
-        Some(Group { description, origin: o })
+        Some(Group {
+            description,
+            origin: o,
+        })
     });
     let users = named(d, &mut r, "users", |d, _k, mut u| {
         let email = req_string(d, &mut u, "email");
         if let Some(e) = &email {
-            let ok = e.split_once('@').is_some_and(|(l, dom)| !l.is_empty() && Fqdn::parse(dom).is_ok());
+            let ok = e
+                .split_once('@')
+                .is_some_and(|(l, dom)| !l.is_empty() && Fqdn::parse(dom).is_ok());
             if !ok {
-                d.error("HLC115", format!("`{}` is not an e-mail address", e.value), e.span,
-                    &u.path_of("email"), "write local-part@domain, e.g. \"admin@example.org\"");
+                d.error(
+                    "HLC115",
+                    format!("`{}` is not an e-mail address", e.value),
+                    e.span,
+                    &u.path_of("email"),
+                    "write local-part@domain, e.g. \"admin@example.org\"",
+                );
             }
         }
         let groups = strings(d, &mut u, "groups");
@@ -705,7 +760,12 @@ fn decode_identity(d: &mut Decoder, n: &Node, p: &str) -> Option<Identity> {
         finish!(d, u, email; User { email, groups, origin: o })
     });
     r.finish(d);
-    Some(Identity { provider, admin_group, groups, users })
+    Some(Identity {
+        provider,
+        admin_group,
+        groups,
+        users,
+    })
 }
 
 fn decode_service(d: &mut Decoder, key: &str, mut r: Rec) -> Option<Service> {
@@ -717,7 +777,10 @@ fn decode_service(d: &mut Decoder, key: &str, mut r: Rec) -> Option<Service> {
         (None, Some(m), None) => Some(Placement::Machine(m)),
         (None, None, Some(h)) => Some(Placement::Host(h)),
         (c, m, h) => {
-            let n = [c.is_some(), m.is_some(), h.is_some()].iter().filter(|b| **b).count();
+            let n = [c.is_some(), m.is_some(), h.is_some()]
+                .iter()
+                .filter(|b| **b)
+                .count();
             d.error(
                 "HLC116",
                 if n == 0 {
@@ -750,18 +813,40 @@ fn decode_service(d: &mut Decoder, key: &str, mut r: Rec) -> Option<Service> {
         finish!(d, c, repo, name, version; Chart { repo, name, version })
     });
     let image = opt_string(d, &mut r, "image");
-    let port = r.req(d, "port").and_then(|(n, p)| d.int(n, &p, 1, 65535, "port"));
+    let port = r
+        .req(d, "port")
+        .and_then(|(n, p)| d.int(n, &p, 1, 65535, "port"));
     let scheme = map_tag(
         req_tag(d, &mut r, "scheme", &["http", "https"]),
         &[("http", Scheme::Http), ("https", Scheme::Https)],
     );
     let exposure = map_tag(
-        req_tag(d, &mut r, "exposure", &["public", "access", "private", "internal"]),
-        &[("public", Exposure::Public), ("access", Exposure::Access), ("private", Exposure::Private), ("internal", Exposure::Internal)],
+        req_tag(
+            d,
+            &mut r,
+            "exposure",
+            &["public", "access", "private", "internal"],
+        ),
+        &[
+            ("public", Exposure::Public),
+            ("access", Exposure::Access),
+            ("private", Exposure::Private),
+            ("internal", Exposure::Internal),
+        ],
     );
     let auth = map_tag(
-        req_tag(d, &mut r, "auth", &["none", "oidc", "forward_auth", "local"]),
-        &[("none", Auth::None), ("oidc", Auth::Oidc), ("forward_auth", Auth::ForwardAuth), ("local", Auth::Local)],
+        req_tag(
+            d,
+            &mut r,
+            "auth",
+            &["none", "oidc", "forward_auth", "local"],
+        ),
+        &[
+            ("none", Auth::None),
+            ("oidc", Auth::Oidc),
+            ("forward_auth", Auth::ForwardAuth),
+            ("local", Auth::Local),
+        ],
     );
     let admin = req_bool(d, &mut r, "admin");
     let hostname = opt_parse(d, &mut r, "hostname", Hostname::parse);
@@ -770,7 +855,9 @@ fn decode_service(d: &mut Decoder, key: &str, mut r: Rec) -> Option<Service> {
     let groups = strings(d, &mut r, "groups");
     let metrics = r.opt("metrics").and_then(|(n, p)| {
         let mut m = d.record(n, &p)?;
-        let port = m.req(d, "port").and_then(|(n, p)| d.int(n, &p, 1, 65535, "port"));
+        let port = m
+            .req(d, "port")
+            .and_then(|(n, p)| d.int(n, &p, 1, 65535, "port"));
         let path = req_string(d, &mut m, "path");
         finish!(d, m, port, path; Metrics { port, path })
     });
@@ -796,8 +883,13 @@ fn decode_secret(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Secret> {
     if let Some(f) = &file {
         let bad = f.starts_with('/') || f.split('/').any(|c| c == ".." || c.is_empty() || c == ".");
         if bad {
-            d.error("HLC117", format!("secret file `{}` is not a plain relative path", f.value), f.span,
-                &r.path_of("file"), "name a file under configs/secrets/, e.g. \"cloudflare.yaml\"");
+            d.error(
+                "HLC117",
+                format!("secret file `{}` is not a plain relative path", f.value),
+                f.span,
+                &r.path_of("file"),
+                "name a file under configs/secrets/, e.g. \"cloudflare.yaml\"",
+            );
         }
     }
     let key = req_string(d, &mut r, "key");
@@ -812,7 +904,11 @@ fn decode_policy(d: &mut Decoder, n: &Node, p: &str) -> Option<Policy> {
         Some((n, p)) => d.map(n, &p, |d, _k, v, p| {
             map_tag(
                 d.tag(v, p, &["error", "warning", "off"]),
-                &[("error", Level::Error), ("warning", Level::Warning), ("off", Level::Off)],
+                &[
+                    ("error", Level::Error),
+                    ("warning", Level::Warning),
+                    ("off", Level::Off),
+                ],
             )
         }),
         None => BTreeMap::new(),

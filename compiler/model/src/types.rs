@@ -508,7 +508,14 @@ mod tests {
         let e = Cidr::parse("10.0.1.1/24").unwrap_err();
         assert_eq!(e.code, "HLC105");
         assert!(e.help.contains("10.0.1.0/24"));
-        for bad in ["10.0.1.0", "10.0.1.0/33", "10.0.1.0/", "10.0.1/24", "10.0.1.0/024x", "/8"] {
+        for bad in [
+            "10.0.1.0",
+            "10.0.1.0/33",
+            "10.0.1.0/",
+            "10.0.1/24",
+            "10.0.1.0/024x",
+            "/8",
+        ] {
             assert_eq!(Cidr::parse(bad).unwrap_err().code, "HLC104", "{bad}");
         }
         let a = Cidr::parse("10.0.0.0/16").unwrap();
@@ -530,10 +537,16 @@ mod tests {
     #[test]
     fn hostnames_and_domains() {
         assert!(Hostname::parse("oci-node-1").is_ok());
-        assert!(Hostname::parse("Grafana").unwrap_err().help.contains("grafana"));
+        assert!(Hostname::parse("Grafana")
+            .unwrap_err()
+            .help
+            .contains("grafana"));
         assert!(Hostname::parse("-x").is_err());
         assert!(Hostname::parse("a.b").is_err());
-        assert!(Hostname::parse("bücher").unwrap_err().help.contains("punycode"));
+        assert!(Hostname::parse("bücher")
+            .unwrap_err()
+            .help
+            .contains("punycode"));
         assert!(Hostname::parse(&"a".repeat(64)).is_err());
         assert_eq!(Fqdn::parse("example.org.").unwrap().as_str(), "example.org");
         assert!(Fqdn::parse("localhost").is_err());
@@ -546,7 +559,10 @@ mod tests {
         assert_eq!(Bytes::parse("4GiB").unwrap().0, 4 << 30);
         assert_eq!(Bytes::parse("50GB").unwrap().0, 50_000_000_000);
         assert_eq!(Bytes::parse("12288MiB").unwrap().to_string(), "12GiB");
-        assert!(Bytes::parse("-4GiB").unwrap_err().message.contains("negative"));
+        assert!(Bytes::parse("-4GiB")
+            .unwrap_err()
+            .message
+            .contains("negative"));
         assert!(Bytes::parse("4").is_err());
         assert!(Bytes::parse("4 parsecs").is_err());
         assert!(Bytes::parse("99999999999999999999GiB").is_err());
