@@ -45,6 +45,32 @@
 //! * [`SecretString`] and [`find_plaintext_leaks`] are the leak-guard
 //!   building blocks.
 //!
+//! ## Example
+//!
+//! ```
+//! use hlc_sops::{decrypt, encrypt, reencrypt_if_changed, EncryptOptions, Format};
+//! use hlc_sops::{Identity, LastModified, Outcome, Rules};
+//! use hlc_sops::rand_core::OsRng;
+//!
+//! let identity = Identity::generate(); // normally from discover_identities()
+//! let recipients = [identity.to_public()];
+//! let plain = Format::Yaml.parse(b"user: admin\npassword: hunter2\n")?;
+//! let lastmodified = LastModified::parse("2026-01-01T00:00:00Z")?; // never the clock
+//! let rules = Rules::default();
+//! let opts = EncryptOptions { format: Format::Yaml, recipients: &recipients, rules: &rules, lastmodified: &lastmodified };
+//!
+//! let file = encrypt(&plain, &opts, &mut OsRng)?;
+//! assert!(!String::from_utf8_lossy(&file).contains("hunter2"));
+//! let back = decrypt(&file, Format::Yaml, std::slice::from_ref(&identity))?;
+//! assert!(back.document.same_as(&plain));
+//!
+//! // The next build: same plaintext, so the same bytes.
+//! let again = reencrypt_if_changed(Some(&file), &plain, &opts, &[identity], &mut OsRng)?;
+//! assert_eq!(again.outcome, Outcome::Kept);
+//! assert_eq!(again.bytes, file);
+//! # Ok::<(), hlc_sops::Error>(())
+//! ```
+//!
 //! ## Byte-stable output
 //!
 //! Given the same plaintext, recipients, rules, `lastmodified` and RNG
