@@ -11,7 +11,7 @@
 //! Values computed by the graph phase (`hlc-check`) — sync waves, the topological order of the
 //! services — come in through [`RenderContext`]; renderers take them as given and never
 //! recompute them. Cheap, purely local derivations (a service's FQDN, its in-cluster URL, the
-//! reverse of `depends_on`) live in [`derive`] so that every target derives them the same way.
+//! reverse of `depends_on`) live in [`derive`](mod@derive) so that every target derives them the same way.
 //!
 //! Determinism: every collection is iterated in sorted order (`BTreeMap`/`BTreeSet`), output
 //! holds no timestamp and no hlc version, so the same model gives the same bytes everywhere.

@@ -274,3 +274,28 @@ fn an_empty_lab_renders() {
     assert!(inv["limits"]["oci_always_free"].is_null());
     assert_eq!(artifact(&arts, docs::PATH).sources, ["domain", "name"]);
 }
+
+#[test]
+fn the_limits_table_in_force_is_chosen_by_the_labs_date() {
+    let tables = serde_json::json!([
+        { "from": "2019-09-16", "a1_ocpus": 4, "a1_memory": "24GiB", "block_storage": "200GiB", "source": "old" },
+        { "from": "2026-06-15", "a1_ocpus": 2, "a1_memory": "12GiB", "block_storage": "200GiB", "source": "new" }
+    ]);
+    for (at, expect) in [
+        (Some("2026-06-14"), Some("2019-09-16")),
+        (Some("2026-06-15"), Some("2026-06-15")),
+        (None, Some("2026-06-15")),
+        (Some("2019-01-01"), None),
+    ] {
+        let mut json = serde_json::json!({
+            "name": "l", "domain": "example.org",
+            "limits": { "oci_always_free": tables.clone() }, "identity": {}
+        });
+        if let Some(at) = at {
+            json["limits_at"] = at.into();
+        }
+        let lab = common::lab_from_json(&json);
+        let got = hlc_render::derive::oci_limits_in_force(&lab).map(|t| t.from.to_string());
+        assert_eq!(got.as_deref(), expect, "limits_at {at:?}");
+    }
+}
