@@ -27,7 +27,7 @@ impl LastModified {
         }
         let t = scalar::parse_timestamp(s.trim()).ok_or_else(bad)?;
         // t is YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM); drop the fraction.
-        let (head, zone) = t.split_at(19);
+        let (head, zone) = (t.get(..19).ok_or_else(bad)?, t.get(19..).ok_or_else(bad)?);
         let zone = match zone.find(['Z', '+', '-']) {
             Some(i) => &zone[i..],
             None => return Err(bad()),
