@@ -6,7 +6,8 @@
 //! * The order is Kahn's algorithm taking the smallest name among the ready services first, so it
 //!   is stable and readable. A service's wave is 0 without dependencies, else one more than the
 //!   largest wave of its dependencies.
-//! * Cycles are the strongly connected components (Tarjan, via petgraph) with more than one
+//! * Cycles are the strongly connected components (Kosaraju, via petgraph — iterative, so a
+//!   10,000-deep chain cannot overflow the stack) with more than one
 //!   service or a self-dependency. Services in a cycle, or depending on one, have no wave and are
 //!   not in the order.
 
@@ -59,7 +60,7 @@ pub(crate) fn analyse(lab: &Lab, out: &mut Vec<Diagnostic>) -> DepOrder {
         }
     }
     let mut comp = vec![usize::MAX; n];
-    let sccs = petgraph::algo::tarjan_scc(&g);
+    let sccs = petgraph::algo::kosaraju_scc(&g);
     let mut cyclic: Vec<Vec<usize>> = Vec::new();
     for (c, scc) in sccs.iter().enumerate() {
         for v in scc {
