@@ -42,6 +42,8 @@
 //! * [`parse_identities`], [`identity_sources`], [`discover_identities`]
 //!   find age identities the way sops does; [`Recipient`] and [`Identity`]
 //!   wrap age X25519 keys.
+//! * [`sops_config_yaml`] writes a `.sops.yaml` whose creation rules match
+//!   what hlc encrypts, so `sops edit` works on hlc's files.
 //! * [`SecretString`] and [`find_plaintext_leaks`] are the leak-guard
 //!   building blocks.
 //!
@@ -101,6 +103,7 @@
 #![deny(missing_docs)]
 
 mod cipher;
+mod config;
 mod engine;
 mod error;
 mod json;
@@ -118,6 +121,7 @@ use std::fmt;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
 
+pub use config::{sops_config_yaml, CreationRule};
 pub use error::{Error, Result};
 pub use keys::{
     discover_identities, identity_sources, parse_identities, Identity, IdentitySource, Recipient,

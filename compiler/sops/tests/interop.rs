@@ -17,6 +17,7 @@ use hlc_sops::{
     decrypt, encrypt, has_flux_marker, Document, EncryptOptions, Format, LastModified, Map, Rules,
     Selector, Value,
 };
+use hlc_sops::{inspect, reencrypt_if_changed, sops_config_yaml, CreationRule, Outcome};
 
 fn tool_available(tool: &str, available: bool) -> bool {
     if available {
@@ -40,14 +41,22 @@ fn on_path(bin: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-fn sops_available() -> bool {
-    if std::env::var_os("SOPS_VERIFY_SOPS").is_some() || on_path("sops") {
-        return true;
+/// The sops binary sops-verify would use.
+fn find_sops() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("SOPS_VERIFY_SOPS") {
+        return Some(PathBuf::from(p));
+    }
+    if on_path("sops") {
+        return Some(PathBuf::from("sops"));
     }
     let cache = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")));
-    cache.is_some_and(|c| c.join("hlc-sops/venv/bin/sops").exists())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(cache.join("hlc-sops/venv/bin/sops")).filter(|p| p.exists())
+}
+
+fn sops_available() -> bool {
+    find_sops().is_some()
 }
 
 fn pyyaml_available() -> bool {
@@ -509,5 +518,74 @@ fn pyyaml_reads_every_tricky_string_as_a_string() {
         );
         let (kt, k, _, _) = &rows[2 * i + 1];
         assert_eq!((kt.as_str(), k.as_str()), ("str", *s), "key {s:?}");
+    }
+}
+
+#[test]
+fn real_sops_follows_a_generated_sops_yaml() {
+    let Some(sops) = find_sops() else {
+        tool_available("sops", false);
+        return;
+    };
+    let dir = scratch("sopsyaml");
+    let secret_rules = Rules::encrypted_regex("^(data|stringData)$");
+    let config = sops_config_yaml(
+        &["TEST ONLY: demo keys"],
+        &[
+            CreationRule {
+                path_regex: Some(r"(^|/)k8s-secret\.yaml$".into()),
+                recipients: vec![recipient(1), recipient(2)],
+                rules: secret_rules.clone(),
+            },
+            CreationRule {
+                path_regex: None,
+                recipients: vec![recipient(1)],
+                rules: Rules::default(),
+            },
+        ],
+    );
+    write(&dir, ".sops.yaml", config.as_bytes());
+    std::fs::create_dir_all(dir.join("home")).expect("home");
+    for (name, rules, n_recipients) in [
+        ("k8s-secret.yaml", &secret_rules, 2),
+        ("flat.yaml", &Rules::default(), 1),
+    ] {
+        let plain_bytes = read(&format!("plain/{name}"));
+        let f = write(&dir, name, &plain_bytes);
+        let out = Command::new(&sops)
+            .current_dir(&dir)
+            .env_remove("SOPS_AGE_KEY")
+            .env_remove("SOPS_AGE_KEY_FILE")
+            .env("HOME", dir.join("home"))
+            .env("XDG_CONFIG_HOME", dir.join("home"))
+            .args(["encrypt", "--in-place", name])
+            .output()
+            .expect("run sops");
+        assert!(
+            out.status.success(),
+            "sops encrypt {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bytes = std::fs::read(&f).expect("read back");
+        let meta = inspect(&bytes, Format::Yaml).expect("metadata");
+        assert_eq!(&meta.rules, rules, "{name}");
+        assert_eq!(meta.age.len(), n_recipients, "{name}");
+        // hlc keeps the sops-written file as it is when nothing changed.
+        let doc = Format::Yaml.parse(&plain_bytes).expect("parses");
+        let recipients: Vec<_> = [recipient(1), recipient(2)]
+            .into_iter()
+            .take(n_recipients)
+            .collect();
+        let lm = lm();
+        let opts = EncryptOptions {
+            format: Format::Yaml,
+            recipients: &recipients,
+            rules,
+            lastmodified: &lm,
+        };
+        let r = reencrypt_if_changed(Some(&bytes), &doc, &opts, &[identity(1)], &mut rng(15))
+            .expect("ok");
+        assert_eq!(r.outcome, Outcome::Kept, "{name}");
+        assert_eq!(r.bytes, bytes);
     }
 }
