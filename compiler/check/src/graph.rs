@@ -147,8 +147,8 @@ struct Reference<'a> {
     name: &'a Sp<String>,
     path: String,
     label: &'static str,
-    /// What the referring value is, for messages: "machine `x` runs on host".
-    what: String,
+    /// The referring field, for messages.
+    field: &'static str,
 }
 
 fn refs_of(lab: &Lab) -> Vec<Reference<'_>> {
@@ -168,7 +168,7 @@ fn refs_of(lab: &Lab) -> Vec<Reference<'_>> {
             name,
             path: at(origin, field),
             label,
-            what: format!("{} `{}` field `{field}`", from.0.as_str(), from.1),
+            field,
         });
     }
     fn many<'a>(
@@ -187,7 +187,7 @@ fn refs_of(lab: &Lab) -> Vec<Reference<'_>> {
                 name,
                 path: at_index(origin, field, i),
                 label,
-                what: format!("{} `{}` field `{field}`", from.0.as_str(), from.1),
+                field,
             });
         }
     }
@@ -399,7 +399,7 @@ pub(crate) fn build(lab: &Lab, out: &mut Vec<Diagnostic>) -> LabGraph {
                 );
             }
             _ => out.push(unknown_reference::report(
-                &r.what,
+                &format!("{} `{}` field `{}`", r.from.0.as_str(), r.from.1, r.field),
                 r.to.plural(),
                 r.to.section(),
                 r.name,
