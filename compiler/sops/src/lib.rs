@@ -442,15 +442,13 @@ fn data_key(meta: &Metadata, identities: &[Identity]) -> Result<Zeroizing<[u8; 3
         })
 }
 
-fn decrypt_inner(
-    file: &[u8],
-    format: Format,
-    identities: &[Identity],
+fn decrypt_parsed(
+    doc: Document,
+    metadata: Metadata,
+    key: Zeroizing<[u8; 32]>,
     opts: &DecryptOptions,
     sink: &mut engine::IvSink<'_>,
 ) -> Result<Decrypted> {
-    let (doc, metadata) = open_file(file, format)?;
-    let key = data_key(&metadata, identities)?;
     let compiled = metadata.rules.compile()?;
     let mut walker = engine::Walker::new(&key, &compiled, metadata.rules.mac_only_encrypted);
     let docs = doc
@@ -496,7 +494,9 @@ pub fn decrypt_with(
     identities: &[Identity],
     opts: &DecryptOptions,
 ) -> Result<Decrypted> {
-    decrypt_inner(file, format, identities, opts, &mut |_, _, _, _| {})
+    let (doc, metadata) = open_file(file, format)?;
+    let key = data_key(&metadata, identities)?;
+    decrypt_parsed(doc, metadata, key, opts, &mut |_, _, _, _| {})
 }
 
 /// Zero-churn encryption for builds.
@@ -546,7 +546,7 @@ pub fn reencrypt_if_changed<R: CryptoRng + RngCore>(
     }
     let new_plain = prepare_plaintext(plain, opts.format)?;
     let same_rules = prev_meta.rules == *opts.rules;
-    let Ok(_) = data_key(&prev_meta, identities) else {
+    let Ok(key) = data_key(&prev_meta, identities) else {
         let compiled = opts.rules.compile()?;
         let visible_same = same_rules
             && prev_doc.docs.len() == new_plain.docs.len()
@@ -567,10 +567,10 @@ pub fn reencrypt_if_changed<R: CryptoRng + RngCore>(
             reuse.insert(reuse_key(aad, typ, pt), iv);
         }
     };
-    let Ok(prev) = decrypt_inner(
-        previous,
-        opts.format,
-        identities,
+    let Ok(prev) = decrypt_parsed(
+        prev_doc,
+        prev_meta,
+        key,
         &DecryptOptions::default(),
         &mut sink,
     ) else {
