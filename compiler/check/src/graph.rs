@@ -398,6 +398,10 @@ pub(crate) fn build(lab: &Lab, out: &mut Vec<Diagnostic>) -> LabGraph {
                     },
                 );
             }
+            // The target exists but failed to decode: its own error is already reported.
+            _ if lab
+                .broken
+                .contains(&format!("{}.{}", r.to.section(), r.name.as_str())) => {}
             _ => out.push(unknown_reference::report(
                 &format!("{} `{}` field `{}`", r.from.0.as_str(), r.from.1, r.field),
                 r.to.plural(),

@@ -150,9 +150,9 @@ fn overlapping_cidrs() {
         v["machines"]["oci-mgmt"]["address"] = json!("10.1.0.5");
         v["machines"]["oci-node-1"]["address"] = json!("10.1.0.10");
     });
-    let lan = find(&d, "HLC302", "networks.home-lan.cidr");
+    let lan = find(&d, "HLC302", "clusters.dev.pod_cidr");
     assert!(
-        lan.message.contains("pod CIDR of cluster `dev`"),
+        lan.message.contains("overlaps network `home-lan`"),
         "{}",
         lan.message
     );

@@ -26,16 +26,23 @@ impl Converter<'_> {
         })
     }
 
-    pub fn convert(&self, v: &NickelValue, path: &str, depth: usize) -> Result<Node, Diagnostic> {
+    pub fn convert(
+        &self,
+        v: &NickelValue,
+        path: &str,
+        depth: usize,
+    ) -> Result<Node, Box<Diagnostic>> {
         let span = self.span(v.pos_idx());
         if depth > MAX_DEPTH {
-            return Err(Diagnostic::error(
-                "HLC026",
-                format!("the configuration nests values deeper than {MAX_DEPTH} levels"),
-            )
-            .with_span(span)
-            .with_path(path)
-            .with_help("flatten this structure; hlc models are a few levels deep"));
+            return Err(Box::new(
+                Diagnostic::error(
+                    "HLC026",
+                    format!("the configuration nests values deeper than {MAX_DEPTH} levels"),
+                )
+                .with_span(span)
+                .with_path(path)
+                .with_help("flatten this structure; hlc models are a few levels deep"),
+            ));
         }
         let value = match v.content_ref() {
             ValueContentRef::Null => Value::Null,
@@ -83,20 +90,20 @@ impl Converter<'_> {
                                     end: raw.end.0,
                                 })
                             });
-                            return Err(Diagnostic::error(
+                            return Err(Box::new(Diagnostic::error(
                                 "HLC102",
                                 format!("missing field `{name}`"),
                             )
                             .with_span(fspan.or(span))
                             .with_path(fpath)
-                            .with_help(format!("give `{name}` a value")));
+                            .with_help(format!("give `{name}` a value"))));
                         }
                     }
                 }
                 Value::Record(out)
             }
             _ => {
-                return Err(Diagnostic::error(
+                return Err(Box::new(Diagnostic::error(
                     "HLC027",
                     format!(
                         "this value cannot be part of the model: it is {}",
@@ -105,7 +112,7 @@ impl Converter<'_> {
                 )
                 .with_span(span)
                 .with_path(path)
-                .with_help("the configuration must evaluate to plain data: records, arrays, strings, numbers, booleans and enum tags"))
+                .with_help("the configuration must evaluate to plain data: records, arrays, strings, numbers, booleans and enum tags")))
             }
         };
         Ok(Node { value, span })
@@ -127,11 +134,10 @@ fn number(v: &NickelValue) -> Number {
                 Number::Big(n.to_string())
             }
         }
-        _ => Number::Big(format!(
-            "{}",
+        _ => Number::Big(
             v.to_nickel_string()
                 .map(|s| s.to_string())
-                .unwrap_or_default()
-        )),
+                .unwrap_or_default(),
+        ),
     }
 }

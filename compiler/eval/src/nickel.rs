@@ -186,11 +186,8 @@ fn run(inputs: Vec<Input>, main: hlc_diag::FileId) -> (Option<Node>, Vec<Diagnos
     let prepared = match ctx.prepare_eval(entry) {
         Ok(v) => v,
         Err(e) => {
-            let map = FileResolver::new(ctx.import_resolver.sources.files.clone(), &inputs);
-            return (
-                None,
-                nickel_error(e, &mut ctx.import_resolver.sources.files.clone(), &map),
-            );
+            let files = ctx.import_resolver.sources.files.clone();
+            return (None, nickel_error(e, files, &inputs));
         }
     };
     let result = VirtualMachine::new(&mut ctx).eval_full_for_export_closure(prepared.into());
@@ -203,15 +200,15 @@ fn run(inputs: Vec<Input>, main: hlc_diag::FileId) -> (Option<Node>, Vec<Diagnos
             };
             match conv.convert(&value, "", 0) {
                 Ok(node) => (Some(node), Vec::new()),
-                Err(d) => (None, vec![d]),
+                Err(d) => (None, vec![*d]),
             }
         }
         Err(e) => (
             None,
             nickel_error(
                 Error::EvalError(e),
-                &mut ctx.import_resolver.sources.files.clone(),
-                &file_map,
+                ctx.import_resolver.sources.files.clone(),
+                &inputs,
             ),
         ),
     }
@@ -232,7 +229,9 @@ impl FileResolver {
         FileResolver { files, by_name }
     }
     pub(crate) fn get(&self, id: NickelFileId) -> Option<hlc_diag::FileId> {
-        self.by_name.get(self.files.name(id)).copied()
+        // Not `Files::name`, which panics on an id it does not know.
+        let name = codespan_reporting::files::Files::name(&self.files, id).ok()?;
+        self.by_name.get(std::ffi::OsStr::new(&name)).copied()
     }
 }
 
@@ -285,9 +284,12 @@ fn classify(e: &Error) -> (&'static str, &'static str) {
 
 /// Maps a Nickel error into one hlc diagnostic: Nickel's message, its primary span (when it is in
 /// a project or library file), its secondary spans as labels, its notes.
-fn nickel_error(e: Error, files: &mut Files, map: &FileResolver) -> Vec<Diagnostic> {
+fn nickel_error(e: Error, mut files: Files, inputs: &[Input]) -> Vec<Diagnostic> {
     let (mut code, help) = classify(&e);
-    let cds = e.into_diagnostics(files);
+    // Nickel may add snippet files while building its diagnostics: resolve ids afterwards.
+    let cds = e.into_diagnostics(&mut files);
+    let resolver = FileResolver::new(files, inputs);
+    let map = &resolver;
     let Some(first) = cds.first() else {
         return vec![Diagnostic::error(code, "evaluation failed").with_help(help)];
     };

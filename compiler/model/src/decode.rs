@@ -43,6 +43,8 @@ impl<T: Serialize> Serialize for Sp<T> {
 #[derive(Default)]
 pub struct Decoder {
     pub diags: Diagnostics,
+    /// Config paths of named entities that failed to decode (`machines.dup`).
+    pub broken: BTreeSet<String>,
 }
 
 pub fn join(path: &str, field: &str) -> String {

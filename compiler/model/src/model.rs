@@ -31,6 +31,10 @@ pub struct Lab {
     pub services: Named<Service>,
     pub secrets: Named<Secret>,
     pub policy: Policy,
+    /// Config paths of entities that failed to decode and are missing from the maps above
+    /// (their errors are already reported); references to them are not "unknown".
+    #[serde(skip)]
+    pub broken: std::collections::BTreeSet<String>,
 }
 
 /// Provider limits, as dated tables supplied by the library (`lib/limits.ncl`).
@@ -356,13 +360,17 @@ pub struct Policy {
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
-/// Decodes the evaluated configuration. Returns the lab when decoding found no error, and every
-/// diagnostic either way.
+/// Decodes the evaluated configuration, with every diagnostic. The lab is returned whenever its
+/// top level decoded, even if some entities did not (they are left out and listed in
+/// [`Lab::broken`]), so that the rules can still report the rest of the configuration's findings
+/// in the same run. A lab that came with errors must not be rendered.
 pub fn decode(root: &Node) -> (Option<Lab>, Diagnostics) {
     let mut d = Decoder::default();
-    let lab = decode_lab(&mut d, root);
-    let ok = !d.diags.has_errors();
-    (if ok { lab } else { None }, d.diags)
+    let mut lab = decode_lab(&mut d, root);
+    if let Some(l) = &mut lab {
+        l.broken = std::mem::take(&mut d.broken);
+    }
+    (lab, d.diags)
 }
 
 fn origin(r: &Rec) -> Origin {
@@ -485,10 +493,14 @@ fn named<T>(
     match r.opt(name) {
         Some((n, p)) => d.map(n, &p, |d, k, v, p| {
             if !check_name(d, k, v, p) {
+                d.broken.insert(p.to_string());
                 return None;
             }
-            let rec = d.record(v, p)?;
-            f(d, k, rec)
+            let decoded = d.record(v, p).and_then(|rec| f(d, k, rec));
+            if decoded.is_none() {
+                d.broken.insert(p.to_string());
+            }
+            decoded
         }),
         None => Named::new(),
     }
@@ -511,8 +523,8 @@ fn decode_lab(d: &mut Decoder, root: &Node) -> Option<Lab> {
     let limits_at = opt_parse(d, &mut r, "limits_at", Date::parse);
     let limits = r.req(d, "limits").and_then(|(n, p)| {
         let mut lr = d.record(n, &p)?;
-        let tables = match lr.req(d, "oci_always_free") {
-            Some((n, p)) => Some(d.list(n, &p, |d, n, p| {
+        let tables = lr.req(d, "oci_always_free").map(|(n, p)| {
+            d.list(n, &p, |d, n, p| {
                 let mut t = d.record(n, p)?;
                 let from = req_parse(d, &mut t, "from", Date::parse);
                 let a1_ocpus = cpu(d, &mut t, "a1_ocpus");
@@ -522,9 +534,8 @@ fn decode_lab(d: &mut Decoder, root: &Node) -> Option<Lab> {
                 let o = origin(&t);
                 finish!(d, t, from, a1_ocpus, a1_memory, block_storage, source;
                     OciFreeTier { from, a1_ocpus, a1_memory, block_storage, source: source.value, origin: o })
-            })),
-            None => None,
-        };
+            })
+        });
         finish!(d, lr, tables; Limits { oci_always_free: tables })
     });
     let sites = named(d, &mut r, "sites", decode_site);
@@ -542,7 +553,7 @@ fn decode_lab(d: &mut Decoder, root: &Node) -> Option<Lab> {
         None => Some(Policy::default()),
     };
     finish!(d, r, name, domain, limits, identity, policy;
-        Lab { name, domain, limits_at, limits, sites, hosts, networks, machines, clusters, identity, services, secrets, policy })
+        Lab { name, domain, limits_at, limits, sites, hosts, networks, machines, clusters, identity, services, secrets, policy, broken: Default::default() })
 }
 
 fn decode_site(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Site> {
@@ -862,7 +873,9 @@ fn decode_service(d: &mut Decoder, key: &str, mut r: Rec) -> Option<Service> {
         finish!(d, m, port, path; Metrics { port, path })
     });
     let persistence = opt_parse(d, &mut r, "persistence", Bytes::parse);
-    if let (Some(e), None) = (&exposure, &hostname) {
+    // Only when the field is absent: a hostname that failed to parse has its own error.
+    let hostname_given = r.fields.contains_key("hostname");
+    if let (Some(e), None, false) = (&exposure, &hostname, hostname_given) {
         if matches!(e.value, Exposure::Public | Exposure::Access) {
             d.error(
                 "HLC102",

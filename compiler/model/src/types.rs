@@ -339,7 +339,7 @@ impl fmt::Display for Bytes {
             ("KiB", Self::KIB),
             ("KB", 1_000),
         ] {
-            if v >= m && v % m == 0 {
+            if v >= m && v.is_multiple_of(m) {
                 return write!(f, "{}{unit}", v / m);
             }
         }
@@ -378,7 +378,7 @@ impl Cpu {
 
 impl fmt::Display for Cpu {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 % 1000 == 0 {
+        if self.0.is_multiple_of(1000) {
             write!(f, "{}", self.0 / 1000)
         } else {
             let s = format!("{:.3}", self.as_f64());
@@ -389,7 +389,7 @@ impl fmt::Display for Cpu {
 
 impl Serialize for Cpu {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.0 % 1000 == 0 {
+        if self.0.is_multiple_of(1000) {
             s.serialize_u64(u64::from(self.0 / 1000))
         } else {
             s.serialize_f64(self.as_f64())

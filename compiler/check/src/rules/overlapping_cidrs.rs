@@ -155,11 +155,16 @@ pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
                 }
                 _ => "choose pod and service CIDRs that no network uses and that do not overlap each other",
             };
+            // A cluster range against a network: the cluster range is what to change.
+            let (p, q) = match (o.owner, r.owner) {
+                (Owner::Pods(_) | Owner::Services(_), Owner::Network(_)) => (o, r),
+                _ => (r, o),
+            };
             out.push(
-                INFO.diag(format!("{} overlaps {}", r.describe(), o.describe()))
-                    .with_path(r.path.clone())
-                    .with_span(r.span)
-                    .with_label(o.span, format!("{} is set here", o.describe()))
+                INFO.diag(format!("{} overlaps {}", p.describe(), q.describe()))
+                    .with_path(p.path.clone())
+                    .with_span(p.span)
+                    .with_label(q.span, format!("{} is set here", q.describe()))
                     .with_help(help),
             );
         }

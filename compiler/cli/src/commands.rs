@@ -1,0 +1,246 @@
+//! One function per subcommand; each returns the process exit code.
+
+use crate::output::{self, fatal};
+use crate::pipeline::{frontend, Frontend};
+use crate::project;
+use crate::{DiagFormat, GraphFormat};
+use hlc_diag::{Diagnostic, Value};
+use hlc_out::{DriftKind, OutError};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+fn start(root: Option<PathBuf>, rules: bool) -> Result<(PathBuf, Frontend), u8> {
+    let root = project::find_root(root).map_err(|m| fatal(&m))?;
+    let fe = frontend(&root, rules).map_err(|m| fatal(&m))?;
+    Ok((root, fe))
+}
+
+fn out_error(e: OutError) -> u8 {
+    match e {
+        OutError::Io { .. } => fatal(&e.to_string()),
+        other => {
+            eprintln!("error[HLC501]: {other}");
+            1
+        }
+    }
+}
+
+/// Renders the artifacts of a checked lab.
+fn render(fe: &Frontend) -> Result<Vec<hlc_out::Artifact>, u8> {
+    let (Some(lab), Some(analysis)) = (&fe.lab, &fe.analysis) else {
+        return Err(fatal("internal error: no model to render"));
+    };
+    let ctx = hlc_render::RenderContext {
+        waves: analysis.waves.clone(),
+        order: analysis.order.clone(),
+    };
+    hlc_render::render(lab, &ctx).map_err(|e| fatal(&format!("rendering failed: {e}")))
+}
+
+fn plan(root: &Path, fe: &Frontend, format: DiagFormat) -> Result<hlc_out::Plan, u8> {
+    output::diagnostics(&fe.diags.0, &fe.sources, format);
+    if fe.diags.has_errors() {
+        return Err(1);
+    }
+    let artifacts = render(fe)?;
+    let inputs = project::inputs(root, &fe.records).map_err(|m| fatal(&m))?;
+    hlc_out::plan(&root.join("out"), artifacts, inputs, VERSION).map_err(out_error)
+}
+
+pub fn build(root: Option<PathBuf>, check: bool, format: DiagFormat) -> u8 {
+    let (root, fe) = match start(root, true) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let plan = match plan(&root, &fe, format) {
+        Ok(p) => p,
+        Err(c) => return c,
+    };
+    if check {
+        let drift = hlc_out::check(&plan);
+        if drift.is_empty() {
+            return 0;
+        }
+        eprintln!(
+            "error[HLC502]: out/ is not what `hlc build` produces ({} paths differ):",
+            drift.len()
+        );
+        for d in &drift {
+            eprintln!("  out/{d}");
+        }
+        eprintln!("  = help: run `hlc build` and commit out/");
+        return 1;
+    }
+    match hlc_out::apply(plan) {
+        Ok(r) => {
+            let changed = r.created.len() + r.updated.len() + r.removed.len();
+            if changed == 0 && !r.lock_written {
+                eprintln!("out/ is up to date ({} files)", r.unchanged);
+            } else {
+                eprintln!(
+                    "wrote out/: {} created, {} updated, {} removed, {} unchanged",
+                    r.created.len(),
+                    r.updated.len(),
+                    r.removed.len(),
+                    r.unchanged
+                );
+            }
+            0
+        }
+        Err(e) => out_error(e),
+    }
+}
+
+fn drift_diagnostic(d: &hlc_out::Drift) -> Diagnostic {
+    let file = format!("out/{}", d.path);
+    match &d.kind {
+        k if d.is_input_drift() => {
+            let _ = k;
+            Diagnostic::error("HLC503", format!("{d}"))
+                .with_file(file)
+                .with_help("the configuration changed since out/ was built: run `hlc build` and commit out/")
+        }
+        DriftKind::LockMissing => Diagnostic::error("HLC504", "out/hlc.lock is missing: out/ was never built")
+            .with_file("out/hlc.lock")
+            .with_help("run `hlc build` and commit out/"),
+        _ => Diagnostic::error("HLC502", format!("out/{d}"))
+            .with_file(file)
+            .with_help("files in out/ are generated: do not edit them; change configs/ and run `hlc build`"),
+    }
+}
+
+pub fn check(root: Option<PathBuf>, format: DiagFormat) -> u8 {
+    let (root, mut fe) = match start(root, true) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let inputs = match project::inputs(&root, &fe.records) {
+        Ok(i) => i,
+        Err(m) => return fatal(&m),
+    };
+    match hlc_out::verify(&root.join("out"), &inputs) {
+        Ok(drift) => fe.diags.extend(drift.iter().map(drift_diagnostic)),
+        Err(e) => return out_error(e),
+    }
+    output::diagnostics(&fe.diags.0, &fe.sources, format);
+    u8::from(fe.diags.has_errors())
+}
+
+pub fn eval(root: Option<PathBuf>, path: Option<String>, format: DiagFormat) -> u8 {
+    let (_, fe) = match start(root, false) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    if let Some(value) = &fe.value {
+        let mut node = value;
+        if let Some(p) = &path {
+            for seg in p.split('.').filter(|s| !s.is_empty()) {
+                match &node.value {
+                    Value::Record(r) if r.contains_key(seg) => node = &r[seg],
+                    _ => {
+                        output::diagnostics(&fe.diags.0, &fe.sources, format);
+                        eprintln!("error: no value at config path `{p}` (`{seg}` not found)");
+                        return 2;
+                    }
+                }
+            }
+        }
+        let mut s = serde_json::to_string_pretty(node).unwrap_or_default();
+        s.push('\n');
+        let _ = std::io::stdout().lock().write_all(s.as_bytes());
+    }
+    output::diagnostics(&fe.diags.0, &fe.sources, format);
+    u8::from(fe.diags.has_errors())
+}
+
+pub fn graph(root: Option<PathBuf>, format: GraphFormat) -> u8 {
+    let (_, fe) = match start(root, true) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    output::diagnostics(&fe.diags.0, &fe.sources, DiagFormat::Human);
+    let (Some(lab), Some(analysis)) = (&fe.lab, &fe.analysis) else {
+        return 1;
+    };
+    let text = match format {
+        GraphFormat::Dot => hlc_check::to_dot(lab, analysis),
+        GraphFormat::Mermaid => hlc_check::to_mermaid(lab, analysis),
+        GraphFormat::Json => hlc_check::to_json(lab, analysis),
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    u8::from(fe.diags.has_errors())
+}
+
+pub fn diff(root: Option<PathBuf>, format: DiagFormat) -> u8 {
+    let (root, fe) = match start(root, true) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    match plan(&root, &fe, format) {
+        Ok(p) => {
+            let _ = std::io::stdout().lock().write_all(p.diff().as_bytes());
+            0
+        }
+        Err(c) => c,
+    }
+}
+
+pub fn explain(root: Option<PathBuf>, what: &str) -> u8 {
+    if let Some(rule) = hlc_check::rules()
+        .iter()
+        .find(|r| r.code.eq_ignore_ascii_case(what) || r.name == what)
+    {
+        println!(
+            "{} {} ({})\n\n{}\n\n{}",
+            rule.code,
+            rule.name,
+            rule.severity.as_str(),
+            rule.summary,
+            rule.doc.trim()
+        );
+        return 0;
+    }
+    let rel = what.strip_prefix("out/").unwrap_or(what);
+    let root = match project::find_root(root) {
+        Ok(r) => r,
+        Err(m) => return fatal(&format!("`{what}` is not a rule code, and {m}")),
+    };
+    match hlc_out::read_lock_file(&root.join("out")) {
+        Ok(Some(lock)) => match lock.entry(rel) {
+            Some(e) => {
+                println!(
+                    "out/{}\n  target: {}\n  sha256: {}\n  derived from:",
+                    e.path.as_str(),
+                    e.target,
+                    e.sha256
+                );
+                for s in &e.sources {
+                    println!("    {s}");
+                }
+                0
+            }
+            None => fatal(&format!(
+                "`{what}` is neither a rule code nor a file hlc wrote (see `hlc rules`)"
+            )),
+        },
+        Ok(None) => fatal("out/hlc.lock is missing: run `hlc build` first"),
+        Err(e) => out_error(e),
+    }
+}
+
+pub fn rules() -> u8 {
+    let mut out = std::io::stdout().lock();
+    for r in hlc_check::rules() {
+        let _ = writeln!(
+            out,
+            "{:<8} {:<26} {:<8} {}",
+            r.code,
+            r.name,
+            r.severity.as_str(),
+            r.summary
+        );
+    }
+    0
+}

@@ -1,0 +1,110 @@
+//! `hlc`, the command-line front end: argument parsing, the pipeline wiring
+//! (load → eval → decode → check → render → out), diagnostics output and exit codes.
+//!
+//! Exit codes: 0 success (warnings allowed); 1 the configuration or `out/` has errors;
+//! 2 usage, I/O or internal failure. stdout carries data only; diagnostics go to stderr.
+
+mod commands;
+mod output;
+mod pipeline;
+mod project;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "hlc",
+    version,
+    about = "A pure configuration compiler for homelabs"
+)]
+struct Cli {
+    /// Project root (default: the nearest ancestor of the current directory holding configs/main.ncl)
+    #[arg(long, global = true, value_name = "DIR")]
+    root: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// How diagnostics are printed.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum DiagFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate, check and render the configuration into out/
+    Build {
+        /// Write nothing; exit 1 if out/ differs from what the build would write, listing the paths
+        #[arg(long)]
+        check: bool,
+        #[arg(long, value_enum, default_value = "human")]
+        format: DiagFormat,
+    },
+    /// Evaluate and run every rule, and verify out/ against out/hlc.lock (no key needed)
+    Check {
+        #[arg(long, value_enum, default_value = "human")]
+        format: DiagFormat,
+    },
+    /// Print the evaluated configuration (as JSON), or the value at a config path
+    Eval {
+        /// A config path such as `services.grafana`
+        path: Option<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: DiagFormat,
+    },
+    /// Print the reference and dependency graph
+    Graph {
+        #[arg(long, value_enum, default_value = "dot")]
+        format: GraphFormat,
+    },
+    /// Show what `hlc build` would change in out/, file by file
+    Diff {
+        #[arg(long, value_enum, default_value = "human")]
+        format: DiagFormat,
+    },
+    /// Explain a rule (`hlc explain HLC304`) or where an out/ file came from (`hlc explain out/inventory.json`)
+    Explain { what: String },
+    /// List the rules
+    Rules,
+}
+
+fn main() -> ExitCode {
+    output::install_panic_hook();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = std::panic::catch_unwind(|| run(cli));
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(_) => ExitCode::from(2),
+    }
+}
+
+fn run(cli: Cli) -> u8 {
+    let root = cli.root.clone();
+    match cli.command {
+        Command::Build { check, format } => commands::build(root, check, format),
+        Command::Check { format } => commands::check(root, format),
+        Command::Eval { path, format } => commands::eval(root, path, format),
+        Command::Graph { format } => commands::graph(root, format),
+        Command::Diff { format } => commands::diff(root, format),
+        Command::Explain { what } => commands::explain(root, &what),
+        Command::Rules => commands::rules(),
+    }
+}

@@ -1,0 +1,300 @@
+//! CLI contract tests: the real `hlc` binary, its exit codes, output streams and formats, and
+//! the properties of `out/` that users rely on (byte-stable rebuilds, drift detection).
+
+mod common;
+use common::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn tiny() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(
+        &repo().join("tests/cases/build/tiny/configs"),
+        &dir.path().join("configs"),
+    );
+    dir
+}
+
+/// path → (bytes, mtime, inode) of every file under `out/`.
+fn snapshot(root: &Path) -> BTreeMap<String, (Vec<u8>, std::time::SystemTime, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let mut m = BTreeMap::new();
+    fn walk(
+        base: &Path,
+        dir: &Path,
+        m: &mut BTreeMap<String, (Vec<u8>, std::time::SystemTime, u64)>,
+    ) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, m);
+            } else {
+                let md = std::fs::metadata(&p).unwrap();
+                let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
+                m.insert(
+                    rel,
+                    (std::fs::read(&p).unwrap(), md.modified().unwrap(), md.ino()),
+                );
+            }
+        }
+    }
+    walk(&root.join("out"), &root.join("out"), &mut m);
+    m
+}
+
+#[test]
+fn missing_entry_point_is_exit_2_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in [&["build"][..], &["check"], &["eval"]] {
+        let r = run(cmd, dir.path());
+        assert_eq!(r.code, 2, "{cmd:?}: {}", r.stderr);
+        assert!(r.stderr.contains("configs/main.ncl"), "{}", r.stderr);
+        assert!(r.stdout.is_empty());
+    }
+}
+
+#[test]
+fn usage_errors_are_exit_2() {
+    let out = hlc().arg("frobnicate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = hlc().args(["build", "--format", "yaml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn build_is_byte_stable_and_a_rebuild_rewrites_nothing() {
+    let p = tiny();
+    let first = run(&["build"], p.path());
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stdout.is_empty(),
+        "build must print no data on stdout"
+    );
+    let a = snapshot(p.path());
+    assert!(
+        a.contains_key("hlc.lock")
+            && a.contains_key("inventory.json")
+            && a.contains_key("docs/architecture.md")
+    );
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let second = run(&["build"], p.path());
+    assert_eq!(second.code, 0);
+    assert!(second.stderr.contains("up to date"), "{}", second.stderr);
+    assert_eq!(
+        a,
+        snapshot(p.path()),
+        "a second build changed bytes, mtimes or inodes"
+    );
+    assert_eq!(run(&["build", "--check"], p.path()).code, 0);
+}
+
+#[test]
+fn builds_in_different_directories_give_identical_bytes() {
+    let (a, b) = (tiny(), tiny());
+    assert_eq!(run(&["build"], a.path()).code, 0);
+    assert_eq!(run(&["build"], b.path()).code, 0);
+    let strip =
+        |s: BTreeMap<String, (Vec<u8>, std::time::SystemTime, u64)>| -> BTreeMap<String, Vec<u8>> {
+            s.into_iter().map(|(k, v)| (k, v.0)).collect()
+        };
+    assert_eq!(strip(snapshot(a.path())), strip(snapshot(b.path())));
+}
+
+#[test]
+fn check_flags_a_hand_edited_output_file_by_name() {
+    let p = tiny();
+    assert_eq!(run(&["build"], p.path()).code, 0);
+    let ok = run(&["check"], p.path());
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    let inv = p.path().join("out/inventory.json");
+    let mut text = std::fs::read_to_string(&inv).unwrap();
+    text.push(' ');
+    std::fs::write(&inv, text).unwrap();
+    let r = run(&["check"], p.path());
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("out/inventory.json"), "{}", r.stderr);
+    assert_eq!(run(&["build", "--check"], p.path()).code, 1);
+    // A build restores it.
+    assert_eq!(run(&["build"], p.path()).code, 0);
+    assert_eq!(run(&["check"], p.path()).code, 0);
+}
+
+#[test]
+fn check_flags_configs_changed_since_the_build() {
+    let p = tiny();
+    assert_eq!(run(&["build"], p.path()).code, 0);
+    let main = p.path().join("configs/main.ncl");
+    let text = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(&main, text.replace("port = 8080", "port = 8081")).unwrap();
+    let r = run(&["check"], p.path());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("HLC503") && r.stderr.contains("configs/main.ncl"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn editing_a_hostname_changes_only_what_derives_from_it() {
+    let p = tiny();
+    assert_eq!(run(&["build"], p.path()).code, 0);
+    let before = snapshot(p.path());
+    let main = p.path().join("configs/main.ncl");
+    let text = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(
+        &main,
+        text.replace("hostname = \"whoami\"", "hostname = \"who\""),
+    )
+    .unwrap();
+    assert_eq!(run(&["build"], p.path()).code, 0);
+    let after = snapshot(p.path());
+    let lock: serde_json::Value = serde_json::from_slice(&after["hlc.lock"].0).unwrap();
+    for (path, (bytes, _, _)) in &after {
+        if before[path].0 == *bytes {
+            continue;
+        }
+        if path == "hlc.lock" {
+            continue;
+        }
+        // A changed artifact must say it derives from the services.
+        let entry = lock["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["path"] == path.as_str())
+            .unwrap();
+        let sources: Vec<&str> = entry["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        assert!(
+            sources.iter().any(|s| s.starts_with("services")),
+            "{path} changed but derives from {sources:?}"
+        );
+        let new = String::from_utf8_lossy(bytes);
+        assert!(
+            new.contains("who.tiny.example.org") && !new.contains("whoami.tiny.example.org"),
+            "{path}"
+        );
+    }
+    assert_ne!(before["hlc.lock"].0, after["hlc.lock"].0);
+}
+
+#[test]
+fn eval_prints_json_data_on_stdout_only() {
+    let p = tiny();
+    let r = run(&["eval", "services.whoami"], p.path());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["exposure"], "public");
+    assert_eq!(v["scheme"], "http", "library default applied");
+    assert!(r.stderr.is_empty());
+    assert_eq!(run(&["eval", "services.nope"], p.path()).code, 2);
+}
+
+#[test]
+fn acceptance_errors_are_all_reported_in_one_run() {
+    let p = tiny();
+    let main = p.path().join("configs/main.ncl");
+    let text = std::fs::read_to_string(&main).unwrap()
+        // an unknown reference
+        .replace("depends_on = [\"echo\"]", "depends_on = [\"ecko\"]")
+        // an over-committed host (4 cores / 8 threads)
+        .replace("cpu = 4,", "cpu = 12,")
+        // an admin service made public, with a typo'd field name
+        .replace("hostname = \"whoami\",", "hostname = \"whoami\", admin = true, descripton = \"x\",")
+        // a duplicate IP, an OCI budget overrun, a /etc/passwd import and a `..` import
+        .replace(
+            "  services.echo = {",
+            "  sites.oci = { kind = 'oci, free_tier = true },\n  networks.vcn = { site = \"oci\", kind = 'vcn, cidr = \"10.0.0.0/16\" },\n  machines.big = { kind = 'cloud, site = \"oci\", cpu = 4, memory = \"24GiB\", disk = \"50GiB\", os = 'ubuntu, network = \"vcn\", address = \"10.0.0.10\" },\n  machines.twin = { kind = 'vm, host = \"pve\", vmid = 101, cpu = 1, memory = \"1GiB\", disk = \"8GiB\", os = 'debian, network = \"lan\", address = \"192.168.10.20\" },\n  hosts.pve.description = import \"/etc/passwd\" as 'Text,\n  sites.home.description = import \"../../outside.txt\" as 'Text,\n  services.echo = {",
+        );
+    std::fs::write(&main, &text).unwrap();
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() as u64 + 1;
+    let r = run(&["check", "--format", "json"], p.path());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let found: Vec<(String, u64)> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["location"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let expect = [
+        ("HLC201", line_of("\"ecko\"")),
+        ("HLC303", line_of("threads = 8")),
+        ("HLC401", line_of("exposure = 'public")),
+        ("HLC114", line_of("descripton")),
+        ("HLC205", line_of("machines.twin")),
+        ("HLC304", line_of("machines.big")),
+        ("HLC010", line_of("/etc/passwd")),
+        ("HLC011", line_of("outside.txt")),
+    ];
+    for (code, line) in expect {
+        assert!(
+            found.iter().any(|(c, l)| c == code && *l == line),
+            "{code} at line {line} missing from {found:?}"
+        );
+    }
+}
+
+#[test]
+fn no_color_and_json_formats() {
+    let p = tiny();
+    let main = p.path().join("configs/main.ncl");
+    let text = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(&main, text.replace("192.168.10.20", "192.168.11.20")).unwrap();
+    let r = run(&["check"], p.path());
+    assert_eq!(r.code, 1);
+    assert!(
+        !r.stderr.contains('\u{1b}'),
+        "NO_COLOR output has escape codes"
+    );
+    assert!(
+        r.stderr.contains("error[HLC301]") && r.stderr.contains("configs/main.ncl:32:"),
+        "{}",
+        r.stderr
+    );
+    let j = run(&["check", "--format", "json"], p.path());
+    let doc: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    assert_eq!(doc["version"], 1);
+    let d = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "HLC301")
+        .unwrap();
+    assert_eq!(d["location"]["file"], "configs/main.ncl");
+    assert_eq!(d["path"], "machines.k8s.address");
+    assert!(d["help"].as_str().is_some());
+}
+
+#[test]
+fn explain_rules_and_graph() {
+    let r = hlc().args(["explain", "HLC304"]).output().unwrap();
+    assert_eq!(r.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&r.stdout).contains("oci-free-tier"));
+    let r = hlc().arg("rules").output().unwrap();
+    let text = String::from_utf8_lossy(&r.stdout).into_owned();
+    for code in ["HLC201", "HLC202", "HLC303", "HLC304", "HLC401"] {
+        assert!(text.contains(code), "{code} missing from hlc rules");
+    }
+    let p = tiny();
+    let dot = run(&["graph", "--format", "dot"], p.path());
+    assert_eq!(dot.code, 0);
+    assert!(dot.stdout.starts_with("digraph"), "{}", dot.stdout);
+    let json = run(&["graph", "--format", "json"], p.path());
+    let g: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(g["services"]["waves"]["whoami"], 1);
+    assert_eq!(run(&["build"], p.path()).code, 0);
+    let e = run(&["explain", "out/inventory.json"], p.path());
+    assert_eq!(e.code, 0);
+    assert!(e.stdout.contains("target: inventory"), "{}", e.stdout);
+}
