@@ -1,4 +1,5 @@
 //! Dependency order, waves, cycles, policy, the registry, exports, and a large lab.
+#![allow(clippy::disallowed_methods)] // tests read and write their golden files
 
 mod common;
 

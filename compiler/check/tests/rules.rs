@@ -1,5 +1,6 @@
 //! Each rule fires on a mutation of the valid fixture, with its code, config path and help, and
 //! not on the fixture itself.
+#![allow(clippy::disallowed_methods)] // tests read and write their golden files
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Golden tests: every case under `tests/golden/<case>/` is rendered and compared, file by file,
 //! with `tests/golden/<case>/out/`; `out/artifacts.txt` records each artifact's target and
 //! sources. Run with `HLC_BLESS=1` to (re)write the expected files, then review the diff.
+#![allow(clippy::disallowed_methods)] // tests read and write their golden files
 
 mod common;
 

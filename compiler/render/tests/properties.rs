@@ -1,6 +1,7 @@
 //! Properties every rendering must have, checked on every golden case: determinism, valid JSON
 //! with the documented shape, every FQDN on the architecture page, sanitised mermaid ids, no
 //! e-mail address in any artifact, artifacts sorted by path.
+#![allow(clippy::disallowed_methods)] // tests read and write their golden files
 
 mod common;
 
