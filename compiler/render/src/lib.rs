@@ -22,6 +22,7 @@ pub mod derive;
 pub mod docs;
 pub mod inventory;
 pub mod mermaid;
+pub mod yaml;
 
 use hlc_model::Lab;
 use hlc_out::Artifact;
