@@ -7,11 +7,14 @@
 //!   It lives here (not in the eval crate) so that decoding, tests and fuzzers can build trees
 //!   without Nickel.
 //! * [`diagnostic`]: [`Diagnostic`] — stable code, severity, message, primary and related spans,
-//!   config path, help — and its renderings (human, json; sarif/github later). Phases return
+//!   config path, help — and its renderings: human and json ([`render`]), SARIF 2.1.0
+//!   ([`sarif`]) and GitHub workflow annotations ([`github`]). Phases return
 //!   their value plus a [`Diagnostics`] list so that a run reports every finding, not the first.
 
 pub mod diagnostic;
+pub mod github;
 pub mod render;
+pub mod sarif;
 pub mod source;
 pub mod value;
 
