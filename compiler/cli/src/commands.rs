@@ -3,6 +3,7 @@
 use crate::output::{self, fatal};
 use crate::pipeline::{frontend, Frontend};
 use crate::project;
+use crate::timings;
 use crate::{DiagFormat, GraphFormat};
 use hlc_diag::{Diagnostic, Value};
 use hlc_out::{DriftKind, OutError};
@@ -35,8 +36,10 @@ fn render(fe: &Frontend) -> Result<Vec<hlc_out::Artifact>, u8> {
     let ctx = hlc_render::RenderContext {
         waves: analysis.waves.clone(),
         order: analysis.order.clone(),
+        ..Default::default()
     };
-    hlc_render::render(lab, &ctx).map_err(|e| fatal(&format!("rendering failed: {e}")))
+    timings::time("render", || hlc_render::render(lab, &ctx))
+        .map_err(|e| fatal(&format!("rendering failed: {e}")))
 }
 
 fn plan(root: &Path, fe: &Frontend, format: DiagFormat) -> Result<hlc_out::Plan, u8> {
@@ -45,8 +48,12 @@ fn plan(root: &Path, fe: &Frontend, format: DiagFormat) -> Result<hlc_out::Plan,
         return Err(1);
     }
     let artifacts = render(fe)?;
-    let inputs = project::inputs(root, &fe.records).map_err(|m| fatal(&m))?;
-    hlc_out::plan(&root.join("out"), artifacts, inputs, VERSION).map_err(out_error)
+    let inputs =
+        timings::time("hash", || project::inputs(root, &fe.records)).map_err(|m| fatal(&m))?;
+    timings::time("plan", || {
+        hlc_out::plan(&root.join("out"), artifacts, inputs, VERSION)
+    })
+    .map_err(out_error)
 }
 
 pub fn build(root: Option<PathBuf>, check: bool, format: DiagFormat) -> u8 {
@@ -73,7 +80,7 @@ pub fn build(root: Option<PathBuf>, check: bool, format: DiagFormat) -> u8 {
         eprintln!("  = help: run `hlc build` and commit out/");
         return 1;
     }
-    match hlc_out::apply(plan) {
+    match timings::time("write", || hlc_out::apply(plan)) {
         Ok(r) => {
             let changed = r.created.len() + r.updated.len() + r.removed.len();
             if changed == 0 && !r.lock_written {
@@ -116,11 +123,11 @@ pub fn check(root: Option<PathBuf>, format: DiagFormat) -> u8 {
         Ok(x) => x,
         Err(c) => return c,
     };
-    let inputs = match project::inputs(&root, &fe.records) {
+    let inputs = match timings::time("hash", || project::inputs(&root, &fe.records)) {
         Ok(i) => i,
         Err(m) => return fatal(&m),
     };
-    match hlc_out::verify(&root.join("out"), &inputs) {
+    match timings::time("verify", || hlc_out::verify(&root.join("out"), &inputs)) {
         Ok(drift) => fe.diags.extend(drift.iter().map(drift_diagnostic)),
         Err(e) => return out_error(e),
     }

@@ -8,6 +8,7 @@ mod commands;
 mod output;
 mod pipeline;
 mod project;
+mod timings;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -23,6 +24,9 @@ struct Cli {
     /// Project root (default: the nearest ancestor of the current directory holding configs/main.ncl)
     #[arg(long, global = true, value_name = "DIR")]
     root: Option<PathBuf>,
+    /// Print the wall time of each phase (load, eval, decode, check, render, write…) to stderr
+    #[arg(long, global = true)]
+    timings: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -98,7 +102,10 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> u8 {
     let root = cli.root.clone();
-    match cli.command {
+    if cli.timings {
+        timings::enable();
+    }
+    let code = match cli.command {
         Command::Build { check, format } => commands::build(root, check, format),
         Command::Check { format } => commands::check(root, format),
         Command::Eval { path, format } => commands::eval(root, path, format),
@@ -106,5 +113,7 @@ fn run(cli: Cli) -> u8 {
         Command::Diff { format } => commands::diff(root, format),
         Command::Explain { what } => commands::explain(root, &what),
         Command::Rules => commands::rules(),
-    }
+    };
+    timings::report();
+    code
 }

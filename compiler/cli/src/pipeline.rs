@@ -1,5 +1,6 @@
 //! The pure middle of the pipeline: evaluation, decoding and checking of a project.
 
+use crate::timings;
 use hlc_check::Analysis;
 use hlc_diag::{Diagnostics, Node, SourceMap};
 use hlc_eval::{EvalOptions, SourceRecord};
@@ -18,8 +19,10 @@ pub struct Frontend {
 /// Load, evaluate, decode and check. `Err` is a failure that is not about the configuration's
 /// content (exit 2).
 pub fn frontend(root: &Path, run_rules: bool) -> Result<Frontend, String> {
-    let loaded = hlc_eval::load(root).map_err(|e| e.to_string())?;
-    let ev = hlc_eval::evaluate(loaded, &EvalOptions::default());
+    let loaded = timings::time("load", || hlc_eval::load(root)).map_err(|e| e.to_string())?;
+    let ev = timings::time("eval", || {
+        hlc_eval::evaluate(loaded, &EvalOptions::default())
+    });
     let mut diags = ev.diags;
     let mut fe = Frontend {
         sources: ev.sources,
@@ -30,10 +33,10 @@ pub fn frontend(root: &Path, run_rules: bool) -> Result<Frontend, String> {
         diags: Diagnostics::new(),
     };
     if let Some(value) = ev.root {
-        let (lab, decode_diags) = hlc_model::decode(&value);
+        let (lab, decode_diags) = timings::time("decode", || hlc_model::decode(&value));
         diags.extend(decode_diags);
         if let (Some(lab), true) = (&lab, run_rules) {
-            let (analysis, check_diags) = hlc_check::check(lab);
+            let (analysis, check_diags) = timings::time("check", || hlc_check::check(lab));
             diags.extend(check_diags);
             fe.analysis = Some(analysis);
         }

@@ -30,13 +30,59 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// Derived data the renderers need but must not recompute: it belongs to the graph phase.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct RenderContext {
     /// Service name → ArgoCD sync wave (dependencies first). A service without an entry (e.g.
     /// one that does not run in a cluster) is rendered without a wave (`null`, `—`).
     pub waves: BTreeMap<String, u32>,
     /// Every service in a topological order of `depends_on` (dependencies first).
     pub order: Vec<String>,
+    /// The values of the lab's named secrets, decrypted by the build from `configs/secrets/`
+    /// (empty when the build has no key: a renderer that needs a value reports it).
+    pub secrets: SecretValues,
+}
+
+/// Decrypted secret inputs by name. Values are [`hlc_sops::SecretString`]s: their `Debug` and
+/// `Display` are redacted, and they reach `out/` only inside a [`SecretArtifact`].
+#[derive(Clone, Debug, Default)]
+pub struct SecretValues(pub BTreeMap<String, hlc_sops::SecretString>);
+
+impl SecretValues {
+    pub fn get(&self, name: &str) -> Option<&hlc_sops::SecretString> {
+        self.0.get(name)
+    }
+}
+
+/// A rendered document that holds secret values. Renderers return it in plaintext; the build's
+/// secrets stage encrypts it with SOPS for the recipients of its `scope` (reusing the previous
+/// file byte for byte when nothing changed) before it reaches `out/`. A secret value must never
+/// be put into an ordinary [`Artifact`]: the build refuses to write one that contains any.
+#[derive(Clone)]
+pub struct SecretArtifact {
+    /// Path under `out/`.
+    pub path: String,
+    pub target: &'static str,
+    /// Config paths it was derived from.
+    pub sources: Vec<String>,
+    /// `Yaml` or `Json`: the format of the encrypted file.
+    pub format: hlc_sops::Format,
+    /// The plaintext document, in output key order.
+    pub document: serde_json::Value,
+    /// Keys whose values are encrypted (SOPS `encrypted_regex`); `None` encrypts every value,
+    /// so the file stays readable in diffs only where the regex leaves values clear.
+    pub encrypted_regex: Option<String>,
+    /// The recipients scope (e.g. a cluster name); `None` is the lab's default recipients.
+    pub scope: Option<String>,
+}
+
+impl std::fmt::Debug for SecretArtifact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretArtifact")
+            .field("path", &self.path)
+            .field("target", &self.target)
+            .field("document", &"<redacted>")
+            .finish()
+    }
 }
 
 /// Why rendering failed. These are internal errors (a renderer produced an invalid path, or
@@ -91,6 +137,15 @@ pub(crate) fn artifact(
     let sources: std::collections::BTreeSet<String> = sources.into_iter().collect();
     Artifact::new(path, contents, target, sources)
         .map_err(|source| RenderError::Artifact { target, source })
+}
+
+/// Renders every document that holds secret values (to be encrypted by the build), sorted by
+/// path.
+pub fn render_secret(lab: &Lab, ctx: &RenderContext) -> Result<Vec<SecretArtifact>, RenderError> {
+    let _ = (lab, ctx);
+    let mut out: Vec<SecretArtifact> = Vec::new();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
 }
 
 /// Renders every target. The artifacts are sorted by path.

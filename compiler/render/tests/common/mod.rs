@@ -45,7 +45,11 @@ pub fn context_from_json(json: &serde_json::Value) -> RenderContext {
                 .collect()
         })
         .unwrap_or_default();
-    RenderContext { waves, order }
+    RenderContext {
+        waves,
+        order,
+        ..Default::default()
+    }
 }
 
 /// Every case, sorted by name.
