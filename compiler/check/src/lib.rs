@@ -11,18 +11,25 @@
 //! * `deps` — topological order, waves, cycles (HLC202), in `O((V + E) log V)`;
 //! * [`rules`] — one file per rule, each with its code, name, default severity, summary and
 //!   documentation ([`rules::rules`] is the registry `hlc explain` reads);
+//! * `user_rules` — findings of the lab's own rules (`policy.rules`, run in Nickel);
+//! * `suppress` — `policy.suppress` with justification and expiry (HLC001, HLC002);
 //! * `policy` — severity overrides (HLC009 for unknown codes);
 //! * [`export`] — dot / mermaid / json for `hlc graph`.
 
 #[macro_use]
 pub mod rules;
 
+pub mod codes;
+
 mod deps;
 pub mod export;
 mod ext;
 pub mod graph;
 mod policy;
+mod suppress;
+mod user_rules;
 
+pub use codes::{explain, CodeDoc};
 pub use export::{to_dot, to_json, to_mermaid};
 pub use ext::LabExt;
 pub use graph::{Entity, LabGraph, NodeKind, Ref};
@@ -47,9 +54,23 @@ pub struct Analysis {
     pub dependents: BTreeMap<String, Vec<String>>,
 }
 
+/// Inputs of a check beyond the lab itself.
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    /// The date suppressions' `expires` are compared with (`hlc check --date`); `None`: expiry
+    /// dates are not compared. hlc never reads the clock.
+    pub today: Option<hlc_model::types::Date>,
+}
+
 /// Runs the graph and every rule on a lab. All findings are returned together, sorted by source
 /// position, then config path, code and message.
 pub fn check(lab: &Lab) -> (Analysis, Diagnostics) {
+    check_with(lab, &CheckOptions::default())
+}
+
+/// [`check`] with options: the lab's own rules' findings, then suppressions (`policy.suppress`,
+/// HLC001/HLC002), then severity overrides (`policy.severity`) are applied to every finding.
+pub fn check_with(lab: &Lab, options: &CheckOptions) -> (Analysis, Diagnostics) {
     let mut out: Vec<Diagnostic> = Vec::new();
     let graph = graph::build(lab, &mut out);
     let deps = deps::analyse(lab, &mut out);
@@ -63,6 +84,8 @@ pub fn check(lab: &Lab) -> (Analysis, Diagnostics) {
     rules::admin_service_public::check(lab, &mut out);
     rules::access_without_sso::check(lab, &mut out);
     rules::published_internal::check(lab, &mut out);
+    user_rules::findings(lab, &mut out);
+    suppress::apply(lab, options.today, &mut out);
     policy::apply(lab, &mut out);
     out.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     let analysis = Analysis {

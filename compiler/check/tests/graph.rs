@@ -183,8 +183,8 @@ fn registry_is_complete_and_documented() {
     assert_eq!(
         codes,
         [
-            "HLC009", "HLC201", "HLC202", "HLC203", "HLC204", "HLC205", "HLC301", "HLC302",
-            "HLC303", "HLC304", "HLC401", "HLC402", "HLC403"
+            "HLC001", "HLC002", "HLC009", "HLC201", "HLC202", "HLC203", "HLC204", "HLC205",
+            "HLC301", "HLC302", "HLC303", "HLC304", "HLC401", "HLC402", "HLC403"
         ]
     );
     for x in r {

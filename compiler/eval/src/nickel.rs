@@ -150,7 +150,9 @@ type Input = (
     String,
 );
 
-/// The generated entry point: the project's main file under the library's `Lab` contract.
+/// The generated entry point: the project's main file under the library's `Lab` contract, then
+/// the library's `finalize`, which runs the lab's own rules (`policy.rules`) and exports their
+/// findings as data.
 const ENTRY: &str = "/@hlc/@entry.ncl";
 
 fn run(inputs: Vec<Input>, main: hlc_diag::FileId) -> (Option<Node>, Vec<Diagnostic>) {
@@ -177,7 +179,7 @@ fn run(inputs: Vec<Input>, main: hlc_diag::FileId) -> (Option<Node>, Vec<Diagnos
     let entry = cache.sources.add_string(
         SourcePath::Path(PathBuf::from(ENTRY), InputFormat::Nickel),
         format!(
-            "(import {:?}) | (import \"hlc.ncl\").Lab\n",
+            "(import \"hlc.ncl\").finalize ((import {:?}) | (import \"hlc.ncl\").Lab)\n",
             main_virt.to_string_lossy()
         ),
     );

@@ -16,7 +16,9 @@
 
 pub mod decode;
 mod model;
+pub mod policy;
 pub mod types;
 
 pub use decode::Sp;
 pub use model::*;
+pub use policy::{Suppression, UserFinding, UserRule};

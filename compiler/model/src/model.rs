@@ -355,6 +355,12 @@ pub enum Level {
 pub struct Policy {
     /// Severity overrides by rule code.
     pub severity: BTreeMap<String, Sp<Level>>,
+    /// Findings allowed on purpose, in declaration order.
+    pub suppress: Vec<crate::policy::Suppression>,
+    /// The lab's own rules (`policy.rules`), in declaration order.
+    pub rules: Vec<crate::policy::UserRule>,
+    /// What the lab's own rules found (evaluated in Nickel by the library's `finalize`).
+    pub findings: Vec<crate::policy::UserFinding>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -369,6 +375,7 @@ pub fn decode(root: &Node) -> (Option<Lab>, Diagnostics) {
     let mut lab = decode_lab(&mut d, root);
     if let Some(l) = &mut lab {
         l.broken = std::mem::take(&mut d.broken);
+        crate::policy::resolve(root, &mut l.policy, &mut d.diags.0);
     }
     (lab, d.diags)
 }
@@ -926,8 +933,14 @@ fn decode_policy(d: &mut Decoder, n: &Node, p: &str) -> Option<Policy> {
         }),
         None => BTreeMap::new(),
     };
+    let (suppress, rules, findings) = crate::policy::decode(d, &mut r);
     r.finish(d);
-    Some(Policy { severity })
+    Some(Policy {
+        severity,
+        suppress,
+        rules,
+        findings,
+    })
 }
 
 impl Lab {

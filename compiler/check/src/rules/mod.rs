@@ -2,7 +2,7 @@
 //! default severity, one-line summary) and its documentation as a `DOC` constant. The same text is
 //! the rustdoc of that constant and what `hlc explain CODE` prints, so it is written once.
 //!
-//! Codes: `HLC0xx` are about the policy itself, `HLC2xx` about references and identity
+//! Codes: `HLC0xx` are about the policy itself (suppressions, overrides), `HLC2xx` about references and identity
 //! (unknown names, cycles, duplicates), `HLC3xx` about addressing and capacity, `HLC4xx` about
 //! exposure and authentication. Decode errors (`HLC1xx`) belong to `hlc-model`.
 
@@ -38,12 +38,14 @@ pub mod dependency_cycle;
 pub mod duplicate_address;
 pub mod duplicate_hostname;
 pub mod duplicate_vmid;
+pub mod expired_suppression;
 pub mod host_capacity;
 pub mod oci_free_tier;
 pub mod overlapping_cidrs;
 pub mod published_internal;
 pub mod unknown_reference;
 pub mod unknown_rule_code;
+pub mod unused_suppression;
 
 /// What `hlc explain` and the policy know about a rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +69,9 @@ impl RuleInfo {
     }
 }
 
-static RULES: [RuleInfo; 13] = [
+static RULES: [RuleInfo; 15] = [
+    unused_suppression::INFO,
+    expired_suppression::INFO,
     unknown_rule_code::INFO,
     unknown_reference::INFO,
     dependency_cycle::INFO,

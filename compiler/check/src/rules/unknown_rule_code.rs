@@ -11,7 +11,8 @@ rule! {
     summary: "`policy.severity` names a rule code that does not exist",
     doc: r#"# HLC009 unknown-rule-code
 
-**What.** A key of `policy.severity` is not the code of a rule of `hlc check`.
+**What.** A key of `policy.severity` is not the code of a rule of `hlc check` (`hlc rules`)
+nor of a rule of the lab's own (`policy.rules`).
 
 **Why.** The override does nothing: a typo (`HLC3O3`) leaves the rule at its default severity
 while the configuration reads as if it were relaxed or tightened. Only the rules listed by
@@ -30,7 +31,9 @@ policy.severity = { HLC3O3 = 'warning },
 pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
     let codes = || crate::rules::rules().iter().map(|r| r.code);
     for (code, level) in &lab.policy.severity {
-        if crate::rules::rules().iter().any(|r| r.code == code) {
+        if crate::rules::rules().iter().any(|r| r.code == code)
+            || lab.policy.rules.iter().any(|r| r.code.value == *code)
+        {
             continue;
         }
         let upper = code.to_ascii_uppercase();
