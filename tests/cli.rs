@@ -298,3 +298,20 @@ fn explain_rules_and_graph() {
     assert_eq!(e.code, 0);
     assert!(e.stdout.contains("target: inventory"), "{}", e.stdout);
 }
+
+#[test]
+fn check_on_the_reference_lab_needs_no_key() {
+    // `hlc()` removes SOPS_AGE_KEY and SOPS_AGE_KEY_FILE; point HOME at an empty directory so no
+    // user key file can be found either.
+    let home = tempfile::tempdir().unwrap();
+    let out = hlc()
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path())
+        .args(["check", "--root"])
+        .arg(repo())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("error["), "{stderr}");
+}
