@@ -22,6 +22,7 @@ pub mod derive;
 pub mod docs;
 pub mod inventory;
 pub mod mermaid;
+pub mod talos;
 pub mod yaml;
 
 use hlc_model::Lab;
