@@ -14,6 +14,7 @@
 //! Decoding does not resolve references between entities (a machine's `host`, a service's
 //! `depends_on`): that is the graph's job in `hlc-check`.
 
+pub mod app;
 pub mod decode;
 mod model;
 pub mod policy;

@@ -328,6 +328,12 @@ pub struct Service {
     pub groups: Vec<Sp<String>>,
     pub metrics: Option<Metrics>,
     pub persistence: Option<Sp<Bytes>>,
+    /// The port the pods listen on behind `port` (defaults to `port`).
+    pub target_port: Sp<i64>,
+    /// The release that deploys it: its own name unless it is part of another service's chart.
+    pub release: Sp<String>,
+    /// What an app module produced (chart values, requests, egress, role); see [`crate::app`].
+    pub app: Option<crate::app::App>,
     #[serde(skip)]
     pub origin: Origin,
 }
@@ -880,6 +886,37 @@ fn decode_service(d: &mut Decoder, key: &str, mut r: Rec) -> Option<Service> {
         finish!(d, m, port, path; Metrics { port, path })
     });
     let persistence = opt_parse(d, &mut r, "persistence", Bytes::parse);
+    // Issue 6: pod port, release, app module output (chart from `app` or `chart`, not both).
+    let target_port = match r.opt("target_port") {
+        Some((n, p)) => d.int(n, &p, 1, 65535, "port"),
+        None => port.clone(),
+    };
+    let release = match r.opt("release") {
+        Some((n, p)) => d.string(n, &p),
+        None => Some(Sp::new(key.to_string(), r.span)),
+    };
+    let mut chart = chart;
+    let app = match r.opt("app") {
+        Some((n, p)) => match crate::app::decode(d, n, &p) {
+            Some((app, Some(app_chart))) => {
+                if let Some(own) = &chart {
+                    d.error(
+                        "HLC125",
+                        "the chart is given twice: by `chart` and by the app module".into(),
+                        own.name.span,
+                        &r.path_of("chart"),
+                        "remove `chart`: the app module pins the chart (its `version` option overrides the version)",
+                    );
+                } else {
+                    chart = Some(app_chart);
+                }
+                Some(app)
+            }
+            Some((app, None)) => Some(app),
+            None => None,
+        },
+        None => None,
+    };
     // Only when the field is absent: a hostname that failed to parse has its own error.
     let hostname_given = r.fields.contains_key("hostname");
     if let (Some(e), None, false) = (&exposure, &hostname, hostname_given) {
@@ -895,7 +932,7 @@ fn decode_service(d: &mut Decoder, key: &str, mut r: Rec) -> Option<Service> {
     }
     let o = origin(&r);
     finish!(d, r, placement, namespace, service_name, port, scheme, exposure, auth, admin;
-        Service { placement, namespace, service_name, description, chart, image, port, scheme, exposure, auth, admin, hostname, depends_on, secrets, groups, metrics, persistence, origin: o })
+        Service { placement, namespace, service_name, description, chart, image, port, scheme, exposure, auth, admin, hostname, depends_on, secrets, groups, metrics, persistence, target_port: target_port?, release: release?, app, origin: o })
 }
 
 fn decode_secret(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Secret> {

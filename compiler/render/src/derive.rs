@@ -119,3 +119,23 @@ pub fn top_level_sources(lab: &Lab, fields: &[&str]) -> Vec<String> {
         .map(|f| f.to_string())
         .collect()
 }
+
+/// The port a service's pods listen on (what network policies allow): `target_port`, which
+/// defaults to the Service `port`.
+pub fn pod_port(s: &Service) -> i64 {
+    *s.target_port
+}
+
+/// The Helm/ArgoCD release that deploys a service: its own name unless it is part of another
+/// service's chart (`release`). Pods of a release carry `app.kubernetes.io/instance: <release>`.
+pub fn release(s: &Service) -> &str {
+    s.release.as_str()
+}
+
+/// The cluster a service runs in, if any.
+pub fn cluster_of(s: &Service) -> Option<&str> {
+    match &s.placement {
+        Placement::Cluster(c) => Some(c.as_str()),
+        _ => None,
+    }
+}

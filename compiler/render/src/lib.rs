@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | `inventory` | [`inventory`] | `inventory.json`: the normalised model with derived values, no secrets |
 //! | `docs` | [`docs`] | `docs/architecture.md`: tables and mermaid diagrams drawn from the model |
+//! | `clusters` | [`clusters`] | `clusters/<cluster>/…`: Namespaces, ArgoCD Applications (app-of-apps, sync waves), AppProjects, CiliumNetworkPolicies |
 //!
 //! Values computed by the graph phase (`hlc-check`) — sync waves, the topological order of the
 //! services — come in through [`RenderContext`]; renderers take them as given and never
@@ -18,6 +19,7 @@
 //! Secrets: the model holds secret *names* and where their values live (file and key), never
 //! values; user e-mail addresses are personal data and are not written to any artifact.
 
+pub mod clusters;
 pub mod derive;
 pub mod docs;
 pub mod inventory;
@@ -154,6 +156,7 @@ pub fn render(lab: &Lab, ctx: &RenderContext) -> Result<Vec<Artifact>, RenderErr
     let mut out = Vec::new();
     out.extend(inventory::render(lab, ctx)?);
     out.extend(docs::render(lab, ctx)?);
+    out.extend(clusters::render(lab, ctx)?);
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }

@@ -208,4 +208,18 @@ pub(super) static CODES: &[CodeDoc] = &[
 **Fix.** Name a file under `configs/secrets/`, e.g. `"cloudflare.yaml"`.
 "#,
     },
+    CodeDoc {
+        code: "HLC125",
+        summary: "a service's chart is given by both `chart` and its app module",
+        doc: r#"# HLC125 chart given twice
+
+**What.** A service sets `chart` and also `app = hlc.modules.<x> {…}`, whose module pins a chart.
+
+**Why.** The chart's repository, name and version are written once; two places drift apart.
+
+**Example.** `grafana = { chart = { … }, app = hlc.modules.grafana {} }`
+
+**Fix.** Remove `chart`; to change the pinned version, pass the module's `version` option.
+"#,
+    },
 ];
