@@ -84,6 +84,14 @@ pub fn check_with(lab: &Lab, options: &CheckOptions) -> (Analysis, Diagnostics) 
     rules::admin_service_public::check(lab, &mut out);
     rules::access_without_sso::check(lab, &mut out);
     rules::published_internal::check(lab, &mut out);
+    rules::unjustified_ingress::check(lab, &mut out);
+    // Edge and identity (issue 7).
+    rules::tunnel_unknown_service::check(lab, &mut out);
+    rules::tunnel_unreachable_origin::check(lab, &mut out);
+    rules::published_without_tunnel::check(lab, &mut out);
+    rules::tunnel_routes_unpublished::check(lab, &mut out);
+    rules::access_admits_everyone::check(lab, &mut out);
+    rules::oidc_without_client_secret::check(lab, &mut out);
     user_rules::findings(lab, &mut out);
     suppress::apply(lab, options.today, &mut out);
     policy::apply(lab, &mut out);

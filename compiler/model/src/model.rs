@@ -91,10 +91,48 @@ pub struct Datastore {
 pub struct Host {
     pub site: Sp<String>,
     pub kind: Sp<String>,
+    /// Inbound security rules (Oracle Cloud): nothing else is admitted.
+    pub ingress: Vec<SecurityRule>,
+    /// Outbound security rules (Oracle Cloud): nothing else may leave.
+    pub egress: Vec<SecurityRule>,
+    /// The monthly budget and its alerts (Oracle Cloud).
+    pub budget: Option<Budget>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// One security rule of a cloud site: protocol, destination port (tcp/udp; `None` = all) and
+/// the peer CIDR (the source of an ingress rule, the destination of an egress rule).
+#[derive(Clone, Debug, Serialize)]
+pub struct SecurityRule {
+    /// `tcp`, `udp`, `icmp` or `all`.
+    pub protocol: Sp<&'static str>,
+    pub port: Option<Sp<i64>>,
+    pub peer: Sp<Cidr>,
+    /// Why the rule exists (required for ingress by HLC410).
+    pub reason: Option<Sp<String>>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// A monthly budget in whole currency units with alert thresholds in percent.
+#[derive(Clone, Debug, Serialize)]
+pub struct Budget {
+    pub amount: Sp<i64>,
+    pub alerts: Vec<BudgetAlert>,
     pub node: Sp<String>,
     pub address: Sp<Ipv4>,
     pub network: Sp<String>,
     pub cores: Sp<i64>,
+/// One alert rule of a [`Budget`].
+#[derive(Clone, Debug, Serialize)]
+pub struct BudgetAlert {
+    /// Percent of the budget (0 < t ≤ 10000).
+    pub threshold: Sp<f64>,
+    /// `actual` or `forecast`.
+    pub kind: Sp<&'static str>,
+}
+
     pub threads: Sp<i64>,
     pub memory: Sp<Bytes>,
     /// Memory kept for the hypervisor itself.
@@ -121,6 +159,8 @@ pub struct Network {
     pub cidr: Sp<Cidr>,
     pub gateway: Option<Sp<Ipv4>>,
     pub dns: Vec<Sp<Ipv4>>,
+    /// The storage Talos boot media are downloaded to.
+    pub iso_datastore: Option<Sp<String>>,
     pub vlan: Option<Sp<i64>>,
     /// For a subnet: the VCN it is carved from.
     pub parent: Option<Sp<String>>,
@@ -200,6 +240,24 @@ pub struct Install {
 pub struct Cluster {
     pub talos_version: Sp<Version>,
     pub kubernetes_version: Sp<Version>,
+    /// Proxmox VM hardware: `ovmf` or `seabios`.
+    pub bios: Sp<&'static str>,
+    /// Proxmox machine type (`q35`).
+    pub machine_type: Sp<String>,
+    /// Proxmox CPU model (`x86-64-v2-AES`).
+    pub cpu_type: Sp<String>,
+    /// The drive slot of the boot media (`ide2`).
+    pub cdrom: Sp<String>,
+    /// QEMU guest agent; `None` = enabled iff the image has the guest-agent extension.
+    pub guest_agent: Option<Sp<bool>>,
+    /// Kubernetes node labels (Talos nodes).
+    pub labels: BTreeMap<String, Sp<String>>,
+    /// Kubernetes node taints, `key → "value:Effect"` (Talos nodes).
+    pub taints: BTreeMap<String, Sp<String>>,
+    /// CEL expression selecting the node's network link (Talos `LinkAliasConfig`).
+    pub link_match: Sp<String>,
+    /// Machine-config patches, merged after the cluster's.
+    pub patches: Vec<Sp<serde_json::Value>>,
     /// The control-plane endpoint host (address or name); defaults to the first control plane's
     /// address in rendered artifacts when absent.
     pub endpoint: Option<Sp<String>>,
@@ -216,6 +274,10 @@ pub struct Cluster {
 #[derive(Clone, Debug, Serialize)]
 pub struct Group {
     pub description: Option<String>,
+    /// Extra kernel arguments of the Image Factory schematic, in order.
+    pub kernel_args: Vec<Sp<String>>,
+    /// An explicit installer image; `None` = the Image Factory installer of `extensions`.
+    pub image: Option<Sp<String>>,
     #[serde(skip)]
     pub origin: Origin,
 }
@@ -366,6 +428,30 @@ pub struct Policy {
     /// The lab's own rules (`policy.rules`), in declaration order.
     pub rules: Vec<crate::policy::UserRule>,
     /// What the lab's own rules found (evaluated in Nickel by the library's `finalize`).
+/// Where a tunnel's ingress configuration is managed (the API's `config_src`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TunnelSource {
+    /// Remotely managed: hlc renders the API request body; cloudflared runs with a token.
+    Cloudflare,
+    /// Locally managed: cloudflared reads the rendered `config.yml`.
+    Local,
+}
+
+/// A Cloudflare Tunnel: the services it routes and the connector (a cloudflared service) that
+/// serves it. The connector's placement decides which origins the tunnel can reach.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tunnel {
+    /// The service running this tunnel's cloudflared.
+    pub connector: Sp<String>,
+    pub source: Sp<TunnelSource>,
+    /// The services routed through it, in declaration order.
+    pub services: Vec<Sp<String>>,
+    pub description: Option<String>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
     pub findings: Vec<crate::policy::UserFinding>,
 }
 
@@ -578,7 +664,72 @@ fn decode_site(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Site> {
     let region = opt_string(d, &mut r, "region");
     let free_tier = req_bool(d, &mut r, "free_tier");
     let o = origin(&r);
-    finish!(d, r, kind, free_tier; Site { kind, description, region, free_tier, origin: o })
+    finish!(d, r, kind, free_tier; Site { kind, description, region, free_tier, ingress, egress, budget, origin: o })
+}
+
+fn decode_budget(d: &mut Decoder, n: &Node, p: &str) -> Option<Budget> {
+    let mut b = d.record(n, p)?;
+    let amount = b
+        .req(d, "amount")
+        .and_then(|(n, p)| d.int(n, &p, 0, 1_000_000_000, "budget amount"));
+    let alerts = match b.opt("alerts") {
+        Some((n, p)) => d.list(n, &p, |d, n, p| {
+            let mut a = d.record(n, p)?;
+            let threshold = a.req(d, "threshold").and_then(|(n, p)| {
+                let x = d.number(n, &p)?;
+                if !(x.value > 0.0 && x.value <= 10_000.0) {
+                    d.error(
+                        "HLC113",
+                        format!("alert threshold {} is out of range", x.value),
+                        n.span,
+                        &p,
+                        "a threshold is a percentage of the budget, greater than 0 and at most 10000",
+                    );
+                    return None;
+                }
+                Some(x)
+            });
+            let kind = req_tag(d, &mut a, "type", &["actual", "forecast"]);
+            finish!(d, a, threshold, kind; BudgetAlert { threshold, kind })
+        }),
+        None => Vec::new(),
+    };
+    let o = origin(&b);
+    finish!(d, b, amount; Budget { amount, alerts, origin: o })
+}
+
+/// The `ingress` / `egress` rules of a site; `peer` names the CIDR field.
+fn security_rules(
+    d: &mut Decoder,
+    r: &mut Rec,
+    name: &'static str,
+    peer: &'static str,
+) -> Vec<SecurityRule> {
+    let Some((n, p)) = r.opt(name) else {
+        return Vec::new();
+    };
+    d.list(n, &p, |d, n, p| {
+        let mut s = d.record(n, p)?;
+        let protocol = req_tag(d, &mut s, "protocol", &["tcp", "udp", "icmp", "all"]);
+        let port = s
+            .opt("port")
+            .and_then(|(n, p)| d.int(n, &p, 1, 65535, "port"));
+        let cidr = req_parse(d, &mut s, peer, Cidr::parse);
+        let reason = opt_string(d, &mut s, "reason").filter(|r| !r.value.trim().is_empty());
+        if let (Some(pr), Some(pt)) = (&protocol, &port) {
+            if !matches!(pr.value, "tcp" | "udp") {
+                d.error(
+                    "HLC102",
+                    format!("a port applies to tcp and udp only, not '{}", pr.value),
+                    pt.span,
+                    &crate::decode::join(&s.path, "port"),
+                    "remove `port`, or set `protocol = 'tcp` or `'udp`",
+                );
+            }
+        }
+        let o = origin(&s);
+        finish!(d, s, protocol, cidr; SecurityRule { protocol, port, peer: cidr, reason, origin: o })
+    })
 }
 
 fn decode_host(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Host> {
@@ -616,7 +767,7 @@ fn decode_host(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Host> {
     let description = opt_plain(d, &mut r, "description");
     let o = origin(&r);
     finish!(d, r, site, kind, node, address, network, cores, threads, memory, reserved_memory, overcommit;
-        Host { site, kind, node, address, network, cores, threads, memory, reserved_memory, datastores, overcommit, description, origin: o })
+        Host { site, kind, node, address, network, cores, threads, memory, reserved_memory, iso_datastore, datastores, overcommit, description, origin: o })
 }
 
 fn decode_network(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Network> {
@@ -666,6 +817,9 @@ fn decode_machine(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Machine> {
     let os = map_tag(
         req_tag(d, &mut r, "os", &["talos", "ubuntu", "debian", "windows"]),
         &[
+    let ingress = security_rules(d, &mut r, "ingress", "source");
+    let egress = security_rules(d, &mut r, "egress", "destination");
+    let budget = r.opt("budget").and_then(|(n, p)| decode_budget(d, n, &p));
             ("talos", Os::Talos),
             ("ubuntu", Os::Ubuntu),
             ("debian", Os::Debian),
@@ -685,6 +839,7 @@ fn decode_machine(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Machine> {
     );
     let schedulable = req_bool(d, &mut r, "schedulable");
     let tags = strings(d, &mut r, "tags")
+    let iso_datastore = opt_string(d, &mut r, "iso_datastore");
         .into_iter()
         .map(|s| s.value)
         .collect();
@@ -719,8 +874,8 @@ fn decode_machine(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Machine> {
         );
     }
     let o = origin(&r);
-    finish!(d, r, kind, cpu, memory, disk, os, network, schedulable;
-        Machine { kind, host, site, vmid, cpu, memory, disk, datastore, shape, os, network, address, cluster, role, schedulable, tags, description, origin: o })
+    finish!(d, r, kind, cpu, memory, disk, os, network, schedulable, link_match;
+        Machine { kind, host, site, vmid, cpu, memory, disk, datastore, shape, os, network, address, cluster, role, schedulable, tags, description, labels, taints, link_match, patches, bios, machine_type, cpu_type, cdrom, guest_agent, origin: o })
 }
 
 fn decode_cluster(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Cluster> {
@@ -742,7 +897,9 @@ fn decode_cluster(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Cluster> {
         let mut i = d.record(n, &p)?;
         let disk = req_string(d, &mut i, "disk");
         let extensions = strings(d, &mut i, "extensions");
-        finish!(d, i, disk; Install { disk, extensions })
+        let kernel_args = strings(d, &mut i, "kernel_args");
+        let image = opt_string(d, &mut i, "image");
+        finish!(d, i, disk; Install { disk, extensions, kernel_args, image })
     });
     let description = opt_plain(d, &mut r, "description");
     let o = origin(&r);
@@ -778,6 +935,19 @@ fn decode_identity(d: &mut Decoder, n: &Node, p: &str) -> Option<Identity> {
                     "write local-part@domain, e.g. \"admin@example.org\"",
                 );
             }
+    let labels = string_map(d, &mut r, "labels");
+    let taints = string_map(d, &mut r, "taints");
+    let link_match = req_string(d, &mut r, "link_match");
+    let patches = patch_list(d, &mut r, "patches");
+    let bios = r
+        .opt("bios")
+        .and_then(|(n, p)| d.tag(n, &p, &["ovmf", "seabios"]))
+        .unwrap_or(Sp::new("ovmf", None));
+    let or = |v: Option<Sp<String>>, dflt: &str| v.unwrap_or(Sp::new(dflt.to_string(), None));
+    let machine_type = or(opt_string(d, &mut r, "machine_type"), "q35");
+    let cpu_type = or(opt_string(d, &mut r, "cpu_type"), "x86-64-v2-AES");
+    let cdrom = or(opt_string(d, &mut r, "cdrom"), "ide2");
+    let guest_agent = r.opt("guest_agent").and_then(|(n, p)| d.bool(n, &p));
         }
         let groups = strings(d, &mut u, "groups");
         let o = origin(&u);

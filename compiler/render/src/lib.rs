@@ -8,6 +8,11 @@
 //! | `inventory` | [`inventory`] | `inventory.json`: the normalised model with derived values, no secrets |
 //! | `docs` | [`docs`] | `docs/architecture.md`: tables and mermaid diagrams drawn from the model |
 //! | `clusters` | [`clusters`] | `clusters/<cluster>/…`: Namespaces, ArgoCD Applications (app-of-apps, sync waves), AppProjects, CiliumNetworkPolicies |
+//! | `terraform` | [`terraform`] | `terraform/proxmox/main.tf.json`, `terraform/oci/main.tf.json`: VMs, OCI network, instances, budget |
+//! | `cloudflare` | [`cloudflare`] | `cloudflare/…`: tunnels, DNS records, Access apps (API bodies, Terraform JSON, cloudflared `config.yml`) |
+//! | `authentik` | [`authentik`] | `authentik/blueprints/*.yaml`: OIDC providers, applications, group bindings |
+//! | `twingate` | [`twingate`] | `twingate/*.yaml`: Twingate operator resources for private services |
+//! | `homepage` | [`homepage`] | `homepage/services.yaml`: the start page's links, grouped by exposure |
 //!
 //! Values computed by the graph phase (`hlc-check`) — sync waves, the topological order of the
 //! services — come in through [`RenderContext`]; renderers take them as given and never
@@ -28,6 +33,8 @@ pub mod talos;
 pub mod yaml;
 
 use hlc_model::Lab;
+pub mod terraform;
+pub mod twingate;
 use hlc_out::Artifact;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -160,3 +167,9 @@ pub fn render(lab: &Lab, ctx: &RenderContext) -> Result<Vec<Artifact>, RenderErr
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
+    out.extend(terraform::render(lab)?);
+    // Edge and identity (issue 7).
+    out.extend(cloudflare::render(lab, ctx)?);
+    out.extend(authentik::render(lab, ctx)?);
+    out.extend(twingate::render(lab, ctx)?);
+    out.extend(homepage::render(lab, ctx)?);

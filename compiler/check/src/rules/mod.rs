@@ -50,6 +50,7 @@ pub mod unused_suppression;
 /// What `hlc explain` and the policy know about a rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RuleInfo {
+pub mod unjustified_ingress;
     /// Stable code, e.g. `HLC204`.
     pub code: &'static str,
     /// Stable kebab-case name, e.g. `duplicate-vmid`.
@@ -91,6 +92,13 @@ static RULES: [RuleInfo; 15] = [
 pub fn rules() -> &'static [RuleInfo] {
     &RULES
 }
+    tunnel_unknown_service::INFO,
+    tunnel_unreachable_origin::INFO,
+    published_without_tunnel::INFO,
+    tunnel_routes_unpublished::INFO,
+    access_admits_everyone::INFO,
+    oidc_without_client_secret::INFO,
+    unjustified_ingress::INFO,
 
 /// A rule by code (`HLC204`, case-insensitive) or by name (`duplicate-vmid`).
 pub fn rule(code_or_name: &str) -> Option<&'static RuleInfo> {
