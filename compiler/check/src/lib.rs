@@ -91,7 +91,6 @@ pub fn check_with(lab: &Lab, options: &CheckOptions) -> (Analysis, Diagnostics) 
     rules::published_without_tunnel::check(lab, &mut out);
     rules::tunnel_routes_unpublished::check(lab, &mut out);
     rules::access_admits_everyone::check(lab, &mut out);
-    rules::oidc_without_client_secret::check(lab, &mut out);
     user_rules::findings(lab, &mut out);
     suppress::apply(lab, options.today, &mut out);
     policy::apply(lab, &mut out);

@@ -31,6 +31,7 @@ macro_rules! rule {
     };
 }
 
+pub mod access_admits_everyone;
 pub mod access_without_sso;
 pub mod address_outside_network;
 pub mod admin_service_public;
@@ -43,6 +44,11 @@ pub mod host_capacity;
 pub mod oci_free_tier;
 pub mod overlapping_cidrs;
 pub mod published_internal;
+pub mod published_without_tunnel;
+pub mod tunnel_routes_unpublished;
+pub mod tunnel_unknown_service;
+pub mod tunnel_unreachable_origin;
+pub mod unjustified_ingress;
 pub mod unknown_reference;
 pub mod unknown_rule_code;
 pub mod unused_suppression;
@@ -50,7 +56,6 @@ pub mod unused_suppression;
 /// What `hlc explain` and the policy know about a rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RuleInfo {
-pub mod unjustified_ingress;
     /// Stable code, e.g. `HLC204`.
     pub code: &'static str,
     /// Stable kebab-case name, e.g. `duplicate-vmid`.
@@ -70,7 +75,7 @@ impl RuleInfo {
     }
 }
 
-static RULES: [RuleInfo; 15] = [
+static RULES: [RuleInfo; 21] = [
     unused_suppression::INFO,
     expired_suppression::INFO,
     unknown_rule_code::INFO,
@@ -86,19 +91,18 @@ static RULES: [RuleInfo; 15] = [
     admin_service_public::INFO,
     access_without_sso::INFO,
     published_internal::INFO,
+    unjustified_ingress::INFO,
+    tunnel_unknown_service::INFO,
+    tunnel_unreachable_origin::INFO,
+    published_without_tunnel::INFO,
+    tunnel_routes_unpublished::INFO,
+    access_admits_everyone::INFO,
 ];
 
 /// Every rule, sorted by code.
 pub fn rules() -> &'static [RuleInfo] {
     &RULES
 }
-    tunnel_unknown_service::INFO,
-    tunnel_unreachable_origin::INFO,
-    published_without_tunnel::INFO,
-    tunnel_routes_unpublished::INFO,
-    access_admits_everyone::INFO,
-    oidc_without_client_secret::INFO,
-    unjustified_ingress::INFO,
 
 /// A rule by code (`HLC204`, case-insensitive) or by name (`duplicate-vmid`).
 pub fn rule(code_or_name: &str) -> Option<&'static RuleInfo> {

@@ -81,6 +81,16 @@ pub fn fixture() -> Value {
         },
         "secrets": {
             "authentik-secret-key": { "file": "authentik.yaml", "key": "secret_key" }
+        },
+        // One tunnel per connector location (HLC420-423); the connectors are services of the
+        // fixture placed where the routed services run.
+        "tunnels": {
+            "mgmt": { "connector": "postgres", "source": "local", "services": ["authentik"] },
+            "prod": {
+                "connector": "prometheus",
+                "source": "cloudflare",
+                "services": ["argocd", "grafana", "homepage"]
+            }
         }
     })
 }

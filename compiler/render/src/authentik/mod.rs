@@ -14,6 +14,8 @@
 //! blueprints). `!Env` rather than `!File` because the chart sets worker env from Secrets
 //! without extra volume mounts, and rather than a value in the blueprint because blueprints are
 //! plain files in a ConfigMap: a secret in one would sit unencrypted in git and in the cluster.
+//! A service that declares no such secret gets no `client_secret`: Authentik generates one, to be
+//! handed to the application out of band.
 
 use crate::derive;
 use crate::yaml::{tagged, to_yaml};
