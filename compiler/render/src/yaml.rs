@@ -40,6 +40,54 @@ pub fn to_yaml_docs(docs: &[Value]) -> String {
     out
 }
 
+/// Key prefix marking a tagged node built by [`tagged`]: a NUL never occurs in a real key.
+const TAG_PREFIX: char = '\u{0}';
+
+/// A node carrying an application-specific YAML tag (`!Find`, `!KeyOf`, `!Env`, as Authentik
+/// blueprints use), emitted as `!Tag value` in block style. `tag` must be `!` followed by ASCII
+/// letters; anything else is emitted as an ordinary (quoted) map key.
+pub fn tagged(tag: &str, v: Value) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert(format!("{TAG_PREFIX}{tag}"), v);
+    Value::Object(m)
+}
+
+/// The tag and value of a node built by [`tagged`].
+fn as_tagged(v: &Value) -> Option<(&str, &Value)> {
+    let Value::Object(m) = v else { return None };
+    if m.len() != 1 {
+        return None;
+    }
+    let (k, inner) = m.iter().next()?;
+    let tag = k.strip_prefix(TAG_PREFIX)?;
+    let name = tag.strip_prefix('!')?;
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic())).then_some((tag, inner))
+}
+
+/// Emits ` !Tag value` after a key or a dash, children at `level + 2`.
+fn emit_tagged(out: &mut String, tag: &str, v: &Value, level: usize) {
+    out.push(' ');
+    out.push_str(tag);
+    match v {
+        Value::Array(a) if !a.is_empty() => {
+            out.push('\n');
+            emit_seq(out, a, level + 2);
+        }
+        Value::Object(m) if !m.is_empty() && as_tagged(v).is_none() => {
+            out.push('\n');
+            emit_map(out, m, level + 2);
+        }
+        other => match as_tagged(other) {
+            Some((t, inner)) => emit_tagged(out, t, inner, level),
+            None => {
+                out.push(' ');
+                out.push_str(&scalar(other));
+                out.push('\n');
+            }
+        },
+    }
+}
+
 fn indent(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
@@ -54,6 +102,10 @@ fn emit_map(out: &mut String, m: &serde_json::Map<String, Value>, level: usize) 
 }
 
 fn emit_value_after_key(out: &mut String, v: &Value, level: usize) {
+    if let Some((tag, inner)) = as_tagged(v) {
+        emit_tagged(out, tag, inner, level);
+        return;
+    }
     match v {
         Value::Object(m) if !m.is_empty() => {
             out.push('\n');
@@ -91,6 +143,10 @@ fn emit_seq(out: &mut String, a: &[Value], level: usize) {
     for v in a {
         indent(out, level);
         out.push('-');
+        if let Some((tag, inner)) = as_tagged(v) {
+            emit_tagged(out, tag, inner, level);
+            continue;
+        }
         match v {
             Value::Object(m) if !m.is_empty() => {
                 // First pair on the dash line, the rest aligned under it.
@@ -276,6 +332,20 @@ mod tests {
         }
         // "1.2.3" is not a number in any YAML version; an IPv4 address neither.
         assert!(!needs_quotes("192.168.1.1"));
+    }
+
+    #[test]
+    fn tagged_nodes() {
+        let v = json!({
+            "flow": tagged("!Find", json!(["authentik_flows.flow", ["slug", "x"]])),
+            "secret": tagged("!Env", json!("MY_VAR")),
+            "list": [tagged("!KeyOf", json!("provider"))],
+            "fake": {"!Find": 1},
+        });
+        assert_eq!(
+            to_yaml(&v),
+            "flow: !Find\n  - authentik_flows.flow\n  -\n    - slug\n    - x\nsecret: !Env MY_VAR\nlist:\n  - !KeyOf provider\nfake:\n  \"!Find\": 1\n"
+        );
     }
 
     #[test]
