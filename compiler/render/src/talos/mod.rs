@@ -3,3 +3,8 @@
 //! instance definitions.
 
 pub mod schematic;
+
+// Issue 5 (Talos machineconfigs): [`bundle`] is the secrets bundle's format and how its values
+// reach the renderers; [`machineconfig`] renders `out/talos/<cluster>/{<node>.yaml,talosconfig}`.
+pub mod bundle;
+pub mod machineconfig;
