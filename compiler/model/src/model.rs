@@ -29,8 +29,14 @@ pub struct Lab {
     pub clusters: Named<Cluster>,
     pub identity: Identity,
     pub services: Named<Service>,
+    /// Cloudflare Tunnels, each served by one connector (issue 7).
+    pub tunnels: Named<Tunnel>,
     pub secrets: Named<Secret>,
+    /// Who can open the SOPS files (age recipients, default and per scope).
+    pub encryption: Encryption,
     pub policy: Policy,
+    /// Talos releases hlc renders and their Kubernetes range (`lib/talos.ncl`).
+    pub talos_support: Vec<TalosRelease>,
     /// Config paths of entities that failed to decode and are missing from the maps above
     /// (their errors are already reported); references to them are not "unknown".
     #[serde(skip)]
@@ -41,6 +47,22 @@ pub struct Lab {
 #[derive(Clone, Debug, Serialize)]
 pub struct Limits {
     pub oci_always_free: Vec<OciFreeTier>,
+}
+
+/// A Talos minor release hlc renders, and the Kubernetes versions it supports (inclusive).
+#[derive(Clone, Debug, Serialize)]
+pub struct TalosRelease {
+    /// `major.minor`, e.g. `1.12`.
+    pub talos: String,
+    pub kubernetes_min: Version,
+    pub kubernetes_max: Version,
+}
+
+impl TalosRelease {
+    /// Whether `v` is a patch release of this minor.
+    pub fn matches(&self, v: &Version) -> bool {
+        self.talos == format!("{}.{}", v.major, v.minor)
+    }
 }
 
 /// Oracle Cloud Always Free allowance in force from `from` (until the next table's date).
@@ -69,28 +91,6 @@ pub struct Site {
     pub region: Option<Sp<String>>,
     /// Whether the site must stay within the provider's free tier.
     pub free_tier: Sp<bool>,
-    #[serde(skip)]
-    pub origin: Origin,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Overcommit {
-    pub cpu: Sp<f64>,
-    pub memory: Sp<f64>,
-    pub disk: Sp<f64>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Datastore {
-    pub size: Sp<Bytes>,
-    pub kind: Sp<String>,
-}
-
-/// A hypervisor (Proxmox VE node).
-#[derive(Clone, Debug, Serialize)]
-pub struct Host {
-    pub site: Sp<String>,
-    pub kind: Sp<String>,
     /// Inbound security rules (Oracle Cloud): nothing else is admitted.
     pub ingress: Vec<SecurityRule>,
     /// Outbound security rules (Oracle Cloud): nothing else may leave.
@@ -120,10 +120,10 @@ pub struct SecurityRule {
 pub struct Budget {
     pub amount: Sp<i64>,
     pub alerts: Vec<BudgetAlert>,
-    pub node: Sp<String>,
-    pub address: Sp<Ipv4>,
-    pub network: Sp<String>,
-    pub cores: Sp<i64>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
 /// One alert rule of a [`Budget`].
 #[derive(Clone, Debug, Serialize)]
 pub struct BudgetAlert {
@@ -133,10 +133,34 @@ pub struct BudgetAlert {
     pub kind: Sp<&'static str>,
 }
 
+#[derive(Clone, Debug, Serialize)]
+pub struct Overcommit {
+    pub cpu: Sp<f64>,
+    pub memory: Sp<f64>,
+    pub disk: Sp<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Datastore {
+    pub size: Sp<Bytes>,
+    pub kind: Sp<String>,
+}
+
+/// A hypervisor (Proxmox VE node).
+#[derive(Clone, Debug, Serialize)]
+pub struct Host {
+    pub site: Sp<String>,
+    pub kind: Sp<String>,
+    pub node: Sp<String>,
+    pub address: Sp<Ipv4>,
+    pub network: Sp<String>,
+    pub cores: Sp<i64>,
     pub threads: Sp<i64>,
     pub memory: Sp<Bytes>,
     /// Memory kept for the hypervisor itself.
     pub reserved_memory: Sp<Bytes>,
+    /// The storage Talos boot media are downloaded to.
+    pub iso_datastore: Option<Sp<String>>,
     pub datastores: Named<Datastore>,
     pub overcommit: Overcommit,
     pub description: Option<String>,
@@ -159,8 +183,6 @@ pub struct Network {
     pub cidr: Sp<Cidr>,
     pub gateway: Option<Sp<Ipv4>>,
     pub dns: Vec<Sp<Ipv4>>,
-    /// The storage Talos boot media are downloaded to.
-    pub iso_datastore: Option<Sp<String>>,
     pub vlan: Option<Sp<i64>>,
     /// For a subnet: the VCN it is carved from.
     pub parent: Option<Sp<String>>,
@@ -218,28 +240,6 @@ pub struct Machine {
     pub schedulable: Sp<bool>,
     pub tags: Vec<String>,
     pub description: Option<String>,
-    #[serde(skip)]
-    pub origin: Origin,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Cni {
-    Cilium,
-    Flannel,
-    None,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Install {
-    pub disk: Sp<String>,
-    pub extensions: Vec<Sp<String>>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Cluster {
-    pub talos_version: Sp<Version>,
-    pub kubernetes_version: Sp<Version>,
     /// Proxmox VM hardware: `ovmf` or `seabios`.
     pub bios: Sp<&'static str>,
     /// Proxmox machine type (`q35`).
@@ -258,6 +258,32 @@ pub struct Cluster {
     pub link_match: Sp<String>,
     /// Machine-config patches, merged after the cluster's.
     pub patches: Vec<Sp<serde_json::Value>>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cni {
+    Cilium,
+    Flannel,
+    None,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Install {
+    pub disk: Sp<String>,
+    pub extensions: Vec<Sp<String>>,
+    /// Extra kernel arguments of the Image Factory schematic, in order.
+    pub kernel_args: Vec<Sp<String>>,
+    /// An explicit installer image; `None` = the Image Factory installer of `extensions`.
+    pub image: Option<Sp<String>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Cluster {
+    pub talos_version: Sp<Version>,
+    pub kubernetes_version: Sp<Version>,
     /// The control-plane endpoint host (address or name); defaults to the first control plane's
     /// address in rendered artifacts when absent.
     pub endpoint: Option<Sp<String>>,
@@ -267,6 +293,12 @@ pub struct Cluster {
     pub kube_proxy: Sp<bool>,
     pub install: Install,
     pub description: Option<String>,
+    /// A shared control-plane address (Layer 2 VIP).
+    pub vip: Option<Sp<Ipv4>>,
+    /// Extra certificate SANs of the API server and the Talos API.
+    pub cert_sans: Vec<Sp<String>>,
+    /// Machine-config patches merged into every node of the cluster.
+    pub patches: Vec<Sp<serde_json::Value>>,
     #[serde(skip)]
     pub origin: Origin,
 }
@@ -274,10 +306,6 @@ pub struct Cluster {
 #[derive(Clone, Debug, Serialize)]
 pub struct Group {
     pub description: Option<String>,
-    /// Extra kernel arguments of the Image Factory schematic, in order.
-    pub kernel_args: Vec<Sp<String>>,
-    /// An explicit installer image; `None` = the Image Factory installer of `extensions`.
-    pub image: Option<Sp<String>>,
     #[serde(skip)]
     pub origin: Origin,
 }
@@ -400,34 +428,6 @@ pub struct Service {
     pub origin: Origin,
 }
 
-/// A named secret input. Its value lives in a SOPS-encrypted file under `configs/secrets/`;
-/// the model only knows where.
-#[derive(Clone, Debug, Serialize)]
-pub struct Secret {
-    pub file: Sp<String>,
-    pub key: Sp<String>,
-    pub description: Option<String>,
-    #[serde(skip)]
-    pub origin: Origin,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Error,
-    Warning,
-    Off,
-}
-
-#[derive(Clone, Debug, Serialize, Default)]
-pub struct Policy {
-    /// Severity overrides by rule code.
-    pub severity: BTreeMap<String, Sp<Level>>,
-    /// Findings allowed on purpose, in declaration order.
-    pub suppress: Vec<crate::policy::Suppression>,
-    /// The lab's own rules (`policy.rules`), in declaration order.
-    pub rules: Vec<crate::policy::UserRule>,
-    /// What the lab's own rules found (evaluated in Nickel by the library's `finalize`).
 /// Where a tunnel's ingress configuration is managed (the API's `config_src`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -452,6 +452,59 @@ pub struct Tunnel {
     pub origin: Origin,
 }
 
+/// A named secret input. Its value lives in a SOPS-encrypted file under `configs/secrets/`;
+/// the model only knows where.
+#[derive(Clone, Debug, Serialize)]
+pub struct Secret {
+    pub file: Sp<String>,
+    pub key: Sp<String>,
+    pub description: Option<String>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// The age recipients of the lab's SOPS files. `recipients` get every file (the secret inputs
+/// under `configs/secrets/` and every encrypted artifact); `scopes.<name>` (a cluster name) adds
+/// recipients to the artifacts of that scope only. Every string is a valid age X25519 recipient
+/// (checked with [`hlc_sops::Recipient`], HLC118), in declaration order, without duplicates.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Encryption {
+    pub recipients: Vec<Sp<String>>,
+    pub scopes: Named<Vec<Sp<String>>>,
+}
+
+impl Encryption {
+    /// The recipients of a scope's files: the lab's recipients, then the scope's own, without
+    /// duplicates. `None` (or an undeclared scope) gives the lab's recipients.
+    pub fn recipients_for(&self, scope: Option<&str>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let extra = scope.and_then(|s| self.scopes.get(s));
+        for r in self.recipients.iter().chain(extra.into_iter().flatten()) {
+            if !out.contains(&r.value) {
+                out.push(r.value.clone());
+            }
+        }
+        out
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Off,
+}
+
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct Policy {
+    /// Severity overrides by rule code.
+    pub severity: BTreeMap<String, Sp<Level>>,
+    /// Findings allowed on purpose, in declaration order.
+    pub suppress: Vec<crate::policy::Suppression>,
+    /// The lab's own rules (`policy.rules`), in declaration order.
+    pub rules: Vec<crate::policy::UserRule>,
+    /// What the lab's own rules found (evaluated in Nickel by the library's `finalize`).
     pub findings: Vec<crate::policy::UserFinding>,
 }
 
@@ -525,6 +578,26 @@ fn req_tag(
 fn strings(d: &mut Decoder, r: &mut Rec, name: &'static str) -> Vec<Sp<String>> {
     match r.opt(name) {
         Some((n, p)) => d.list(n, &p, |d, n, p| d.string(n, p)),
+        None => Vec::new(),
+    }
+}
+
+/// A record of strings (`labels = { "a/b" = "c" }`).
+fn string_map(d: &mut Decoder, r: &mut Rec, name: &'static str) -> BTreeMap<String, Sp<String>> {
+    match r.opt(name) {
+        Some((n, p)) => d.map(n, &p, |d, _k, v, p| d.string(v, p)),
+        None => BTreeMap::new(),
+    }
+}
+
+/// An array of records kept as plain JSON (machine-config patches): their content is the
+/// target's schema, not hlc's, so only "is a record" is checked here.
+fn patch_list(d: &mut Decoder, r: &mut Rec, name: &'static str) -> Vec<Sp<serde_json::Value>> {
+    match r.opt(name) {
+        Some((n, p)) => d.list(n, &p, |d, n, p| {
+            d.record(n, p)?;
+            serde_json::to_value(n).ok().map(|v| Sp::new(v, n.span))
+        }),
         None => Vec::new(),
     }
 }
@@ -646,13 +719,29 @@ fn decode_lab(d: &mut Decoder, root: &Node) -> Option<Lab> {
         .req(d, "identity")
         .and_then(|(n, p)| decode_identity(d, n, &p));
     let services = named(d, &mut r, "services", decode_service);
+    let tunnels = named(d, &mut r, "tunnels", decode_tunnel);
     let secrets = named(d, &mut r, "secrets", decode_secret);
+    let encryption = match r.opt("encryption") {
+        Some((n, p)) => decode_encryption(d, n, &p),
+        None => Some(Encryption::default()),
+    };
     let policy = match r.opt("policy") {
         Some((n, p)) => decode_policy(d, n, &p),
         None => Some(Policy::default()),
     };
-    finish!(d, r, name, domain, limits, identity, policy;
-        Lab { name, domain, limits_at, limits, sites, hosts, networks, machines, clusters, identity, services, secrets, policy, broken: Default::default() })
+    let talos_support = match r.opt("talos_support") {
+        Some((n, p)) => d.list(n, &p, |d, n, p| {
+            let mut t = d.record(n, p)?;
+            let talos = req_string(d, &mut t, "talos");
+            let kubernetes_min = req_parse(d, &mut t, "kubernetes_min", Version::parse);
+            let kubernetes_max = req_parse(d, &mut t, "kubernetes_max", Version::parse);
+            finish!(d, t, talos, kubernetes_min, kubernetes_max;
+                TalosRelease { talos: talos.value, kubernetes_min: kubernetes_min.value, kubernetes_max: kubernetes_max.value })
+        }),
+        None => Vec::new(),
+    };
+    finish!(d, r, name, domain, limits, identity, encryption, policy;
+        Lab { name, domain, limits_at, limits, sites, hosts, networks, machines, clusters, identity, services, tunnels, secrets, encryption, policy, talos_support, broken: Default::default() })
 }
 
 fn decode_site(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Site> {
@@ -663,6 +752,9 @@ fn decode_site(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Site> {
     let description = opt_plain(d, &mut r, "description");
     let region = opt_string(d, &mut r, "region");
     let free_tier = req_bool(d, &mut r, "free_tier");
+    let ingress = security_rules(d, &mut r, "ingress", "source");
+    let egress = security_rules(d, &mut r, "egress", "destination");
+    let budget = r.opt("budget").and_then(|(n, p)| decode_budget(d, n, &p));
     let o = origin(&r);
     finish!(d, r, kind, free_tier; Site { kind, description, region, free_tier, ingress, egress, budget, origin: o })
 }
@@ -747,6 +839,7 @@ fn decode_host(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Host> {
         .and_then(|(n, p)| d.int(n, &p, 1, 8192, "thread count"));
     let memory = req_parse(d, &mut r, "memory", Bytes::parse);
     let reserved_memory = req_parse(d, &mut r, "reserved_memory", Bytes::parse);
+    let iso_datastore = opt_string(d, &mut r, "iso_datastore");
     let datastores = match r.opt("datastores") {
         Some((n, p)) => d.map(n, &p, |d, _k, v, p| {
             let mut s = d.record(v, p)?;
@@ -817,9 +910,6 @@ fn decode_machine(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Machine> {
     let os = map_tag(
         req_tag(d, &mut r, "os", &["talos", "ubuntu", "debian", "windows"]),
         &[
-    let ingress = security_rules(d, &mut r, "ingress", "source");
-    let egress = security_rules(d, &mut r, "egress", "destination");
-    let budget = r.opt("budget").and_then(|(n, p)| decode_budget(d, n, &p));
             ("talos", Os::Talos),
             ("ubuntu", Os::Ubuntu),
             ("debian", Os::Debian),
@@ -839,11 +929,23 @@ fn decode_machine(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Machine> {
     );
     let schedulable = req_bool(d, &mut r, "schedulable");
     let tags = strings(d, &mut r, "tags")
-    let iso_datastore = opt_string(d, &mut r, "iso_datastore");
         .into_iter()
         .map(|s| s.value)
         .collect();
     let description = opt_plain(d, &mut r, "description");
+    let labels = string_map(d, &mut r, "labels");
+    let taints = string_map(d, &mut r, "taints");
+    let link_match = req_string(d, &mut r, "link_match");
+    let patches = patch_list(d, &mut r, "patches");
+    let bios = r
+        .opt("bios")
+        .and_then(|(n, p)| d.tag(n, &p, &["ovmf", "seabios"]))
+        .unwrap_or(Sp::new("ovmf", None));
+    let or = |v: Option<Sp<String>>, dflt: &str| v.unwrap_or(Sp::new(dflt.to_string(), None));
+    let machine_type = or(opt_string(d, &mut r, "machine_type"), "q35");
+    let cpu_type = or(opt_string(d, &mut r, "cpu_type"), "x86-64-v2-AES");
+    let cdrom = or(opt_string(d, &mut r, "cdrom"), "ide2");
+    let guest_agent = r.opt("guest_agent").and_then(|(n, p)| d.bool(n, &p));
     // Shape rules that are about one record only are decode errors.
     if let Some(k) = &kind {
         match k.value {
@@ -902,9 +1004,12 @@ fn decode_cluster(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Cluster> {
         finish!(d, i, disk; Install { disk, extensions, kernel_args, image })
     });
     let description = opt_plain(d, &mut r, "description");
+    let vip = opt_parse(d, &mut r, "vip", Ipv4::parse);
+    let cert_sans = strings(d, &mut r, "cert_sans");
+    let patches = patch_list(d, &mut r, "patches");
     let o = origin(&r);
     finish!(d, r, talos_version, kubernetes_version, pod_cidr, service_cidr, cni, kube_proxy, install;
-        Cluster { talos_version, kubernetes_version, endpoint, pod_cidr, service_cidr, cni, kube_proxy, install, description, origin: o })
+        Cluster { talos_version, kubernetes_version, endpoint, pod_cidr, service_cidr, cni, kube_proxy, install, description, vip, cert_sans, patches, origin: o })
 }
 
 fn decode_identity(d: &mut Decoder, n: &Node, p: &str) -> Option<Identity> {
@@ -935,19 +1040,6 @@ fn decode_identity(d: &mut Decoder, n: &Node, p: &str) -> Option<Identity> {
                     "write local-part@domain, e.g. \"admin@example.org\"",
                 );
             }
-    let labels = string_map(d, &mut r, "labels");
-    let taints = string_map(d, &mut r, "taints");
-    let link_match = req_string(d, &mut r, "link_match");
-    let patches = patch_list(d, &mut r, "patches");
-    let bios = r
-        .opt("bios")
-        .and_then(|(n, p)| d.tag(n, &p, &["ovmf", "seabios"]))
-        .unwrap_or(Sp::new("ovmf", None));
-    let or = |v: Option<Sp<String>>, dflt: &str| v.unwrap_or(Sp::new(dflt.to_string(), None));
-    let machine_type = or(opt_string(d, &mut r, "machine_type"), "q35");
-    let cpu_type = or(opt_string(d, &mut r, "cpu_type"), "x86-64-v2-AES");
-    let cdrom = or(opt_string(d, &mut r, "cdrom"), "ide2");
-    let guest_agent = r.opt("guest_agent").and_then(|(n, p)| d.bool(n, &p));
         }
         let groups = strings(d, &mut u, "groups");
         let o = origin(&u);
@@ -1105,6 +1197,21 @@ fn decode_service(d: &mut Decoder, key: &str, mut r: Rec) -> Option<Service> {
         Service { placement, namespace, service_name, description, chart, image, port, scheme, exposure, auth, admin, hostname, depends_on, secrets, groups, metrics, persistence, target_port: target_port?, release: release?, app, origin: o })
 }
 
+fn decode_tunnel(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Tunnel> {
+    let connector = req_string(d, &mut r, "connector");
+    let source = map_tag(
+        req_tag(d, &mut r, "source", &["cloudflare", "local"]),
+        &[
+            ("cloudflare", TunnelSource::Cloudflare),
+            ("local", TunnelSource::Local),
+        ],
+    );
+    let services = strings(d, &mut r, "services");
+    let description = opt_plain(d, &mut r, "description");
+    let o = origin(&r);
+    finish!(d, r, connector, source; Tunnel { connector, source, services, description, origin: o })
+}
+
 fn decode_secret(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Secret> {
     let file = req_string(d, &mut r, "file");
     if let Some(f) = &file {
@@ -1123,6 +1230,46 @@ fn decode_secret(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Secret> {
     let description = opt_plain(d, &mut r, "description");
     let o = origin(&r);
     finish!(d, r, file, key; Secret { file, key, description, origin: o })
+}
+
+/// A list of age recipients; each must parse as an age X25519 recipient (HLC118).
+fn age_recipients(d: &mut Decoder, n: &Node, p: &str) -> Vec<Sp<String>> {
+    d.list(n, p, |d, n, p| {
+        let s = d.string(n, p)?;
+        match s.value.parse::<hlc_sops::Recipient>() {
+            Ok(r) => Some(Sp::new(r.as_str().to_string(), s.span)),
+            Err(_) => {
+                // The value is not repeated: it could be a private key pasted by mistake.
+                let what = if s.value.trim().to_ascii_uppercase().starts_with("AGE-SECRET-KEY-") {
+                    "this is an age identity (a private key), not a recipient: remove it from the configuration and treat the key as leaked"
+                } else {
+                    "this is not an age X25519 recipient"
+                };
+                d.error(
+                    "HLC118",
+                    what.to_string(),
+                    s.span,
+                    p,
+                    "write the public key printed by `hlc secrets init` or `age-keygen -y KEYFILE` (age1…, 62 characters); never the AGE-SECRET-KEY-1… identity",
+                );
+                None
+            }
+        }
+    })
+}
+
+fn decode_encryption(d: &mut Decoder, n: &Node, p: &str) -> Option<Encryption> {
+    let mut r = d.record(n, p)?;
+    let recipients = match r.opt("recipients") {
+        Some((n, p)) => age_recipients(d, n, &p),
+        None => Vec::new(),
+    };
+    let scopes = match r.opt("scopes") {
+        Some((n, p)) => d.map(n, &p, |d, _k, v, p| Some(age_recipients(d, v, p))),
+        None => BTreeMap::new(),
+    };
+    r.finish(d);
+    Some(Encryption { recipients, scopes })
 }
 
 fn decode_policy(d: &mut Decoder, n: &Node, p: &str) -> Option<Policy> {

@@ -24,17 +24,20 @@
 //! Secrets: the model holds secret *names* and where their values live (file and key), never
 //! values; user e-mail addresses are personal data and are not written to any artifact.
 
+pub mod authentik;
+pub mod cloudflare;
 pub mod clusters;
 pub mod derive;
 pub mod docs;
+pub mod homepage;
 pub mod inventory;
 pub mod mermaid;
 pub mod talos;
+pub mod terraform;
+pub mod twingate;
 pub mod yaml;
 
 use hlc_model::Lab;
-pub mod terraform;
-pub mod twingate;
 use hlc_out::Artifact;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -76,7 +79,9 @@ pub struct SecretArtifact {
     pub sources: Vec<String>,
     /// `Yaml` or `Json`: the format of the encrypted file.
     pub format: hlc_sops::Format,
-    /// The plaintext document, in output key order.
+    /// The plaintext document, in output key order. For `Yaml`, a JSON array is a stream of
+    /// several documents (`---`-separated; a SOPS root is always a mapping, so this is
+    /// unambiguous): e.g. a Talos machine config.
     pub document: serde_json::Value,
     /// Keys whose values are encrypted (SOPS `encrypted_regex`); `None` encrypts every value,
     /// so the file stays readable in diffs only where the regex leaves values clear.
@@ -152,8 +157,8 @@ pub(crate) fn artifact(
 /// Renders every document that holds secret values (to be encrypted by the build), sorted by
 /// path.
 pub fn render_secret(lab: &Lab, ctx: &RenderContext) -> Result<Vec<SecretArtifact>, RenderError> {
-    let _ = (lab, ctx);
     let mut out: Vec<SecretArtifact> = Vec::new();
+    out.extend(talos::machineconfig::render(lab, ctx)?);
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
@@ -164,12 +169,12 @@ pub fn render(lab: &Lab, ctx: &RenderContext) -> Result<Vec<Artifact>, RenderErr
     out.extend(inventory::render(lab, ctx)?);
     out.extend(docs::render(lab, ctx)?);
     out.extend(clusters::render(lab, ctx)?);
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
-}
     out.extend(terraform::render(lab)?);
     // Edge and identity (issue 7).
     out.extend(cloudflare::render(lab, ctx)?);
     out.extend(authentik::render(lab, ctx)?);
     out.extend(twingate::render(lab, ctx)?);
     out.extend(homepage::render(lab, ctx)?);
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
