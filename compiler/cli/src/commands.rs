@@ -1,6 +1,5 @@
 //! One function per subcommand; each returns the process exit code.
 
-use crate::fastpath;
 use crate::output::{self, fatal};
 use crate::pipeline::{frontend, Frontend};
 use crate::project;
@@ -43,8 +42,12 @@ fn render(fe: &Frontend) -> Result<Vec<hlc_out::Artifact>, u8> {
         .map_err(|e| fatal(&format!("rendering failed: {e}")))
 }
 
-fn plan(root: &Path, fe: &Frontend, format: DiagFormat) -> Result<hlc_out::Plan, u8> {
-    output::diagnostics(&fe.diags.0, &fe.sources, format);
+/// Renders and plans; prints the configuration's diagnostics first unless `format` is `None`
+/// (the caller reports them itself).
+fn plan(root: &Path, fe: &Frontend, format: Option<DiagFormat>) -> Result<hlc_out::Plan, u8> {
+    if let Some(format) = format {
+        output::diagnostics(&fe.diags.0, &fe.sources, format);
+    }
     if fe.diags.has_errors() {
         return Err(1);
     }
@@ -58,21 +61,14 @@ fn plan(root: &Path, fe: &Frontend, format: DiagFormat) -> Result<hlc_out::Plan,
 }
 
 pub fn build(root: Option<PathBuf>, check: bool, format: DiagFormat) -> u8 {
-    // No-op rebuild: out/ provably up to date, nothing evaluated (the rule: fastpath.rs).
-    if !check && format == DiagFormat::Human {
-        if let Ok(r) = project::find_root(root.clone()) {
-            if let Some(n) = timings::time("fast-path", || fastpath::up_to_date(&r, VERSION)) {
-                eprintln!("out/ is up to date ({n} files)");
-                return 0;
-            }
-            fastpath::forget(&r);
-        }
-    }
     let (root, fe) = match start(root, true) {
         Ok(x) => x,
         Err(c) => return c,
     };
-    let plan = match plan(&root, &fe, format) {
+    if check && format != DiagFormat::Human {
+        return build_check_report(&root, &fe, format);
+    }
+    let plan = match plan(&root, &fe, Some(format)) {
         Ok(p) => p,
         Err(c) => return c,
     };
@@ -93,7 +89,6 @@ pub fn build(root: Option<PathBuf>, check: bool, format: DiagFormat) -> u8 {
     }
     match timings::time("write", || hlc_out::apply(plan)) {
         Ok(r) => {
-            fastpath::record(&root);
             let changed = r.created.len() + r.updated.len() + r.removed.len();
             if changed == 0 && !r.lock_written {
                 eprintln!("out/ is up to date ({} files)", r.unchanged);
@@ -110,6 +105,25 @@ pub fn build(root: Option<PathBuf>, check: bool, format: DiagFormat) -> u8 {
         }
         Err(e) => out_error(e),
     }
+}
+
+/// `hlc build --check` in a machine format: the configuration's findings and every path of
+/// `out/` that differs (HLC502) in one document.
+fn build_check_report(root: &Path, fe: &Frontend, format: DiagFormat) -> u8 {
+    let mut diags = fe.diags.0.clone();
+    if !fe.diags.has_errors() {
+        let plan = match plan(root, fe, None) {
+            Ok(p) => p,
+            Err(c) => return c,
+        };
+        diags.extend(hlc_out::check(&plan).iter().map(|d| {
+            Diagnostic::error("HLC502", format!("out/{d}"))
+                .with_file(format!("out/{}", d.path))
+                .with_help("run `hlc build` and commit out/")
+        }));
+    }
+    output::diagnostics(&diags, &fe.sources, format);
+    u8::from(diags.iter().any(Diagnostic::is_error))
 }
 
 fn drift_diagnostic(d: &hlc_out::Drift) -> Diagnostic {
@@ -197,7 +211,7 @@ pub fn diff(root: Option<PathBuf>, format: DiagFormat) -> u8 {
         Ok(x) => x,
         Err(c) => return c,
     };
-    match plan(&root, &fe, format) {
+    match plan(&root, &fe, Some(format)) {
         Ok(p) => {
             let _ = std::io::stdout().lock().write_all(p.diff().as_bytes());
             0
@@ -207,18 +221,8 @@ pub fn diff(root: Option<PathBuf>, format: DiagFormat) -> u8 {
 }
 
 pub fn explain(root: Option<PathBuf>, what: &str) -> u8 {
-    if let Some(rule) = hlc_check::rules()
-        .iter()
-        .find(|r| r.code.eq_ignore_ascii_case(what) || r.name == what)
-    {
-        println!(
-            "{} {} ({})\n\n{}\n\n{}",
-            rule.code,
-            rule.name,
-            rule.severity.as_str(),
-            rule.summary,
-            rule.doc.trim()
-        );
+    if let Some(text) = hlc_check::explain(what) {
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
         return 0;
     }
     let rel = what.strip_prefix("out/").unwrap_or(what);
@@ -235,8 +239,18 @@ pub fn explain(root: Option<PathBuf>, what: &str) -> u8 {
                     e.target,
                     e.sha256
                 );
+                // Map the lock's config paths to the .ncl lines that set them (evaluating the
+                // current configuration; a path it no longer has is printed without position).
+                let fe = frontend(&root, false).ok();
+                let width = e.sources.iter().map(|s| s.len()).max().unwrap_or(0);
                 for s in &e.sources {
-                    println!("    {s}");
+                    let pos = fe
+                        .as_ref()
+                        .and_then(|fe| crate::gate::position(fe.value.as_ref()?, &fe.sources, s));
+                    match pos {
+                        Some(p) => println!("    {s:<width$}  {p}"),
+                        None => println!("    {s}"),
+                    }
                 }
                 0
             }

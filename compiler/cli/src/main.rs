@@ -5,7 +5,7 @@
 //! 2 usage, I/O or internal failure. stdout carries data only; diagnostics go to stderr.
 
 mod commands;
-mod fastpath;
+mod gate;
 mod output;
 mod pipeline;
 mod project;
@@ -28,6 +28,9 @@ struct Cli {
     /// Print the wall time of each phase (load, eval, decode, check, render, write…) to stderr
     #[arg(long, global = true)]
     timings: bool,
+    /// The date suppressions' `expires` are compared with (hlc never reads the clock); without it expiry is not checked
+    #[arg(long, global = true, value_name = "YYYY-MM-DD")]
+    date: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,6 +40,10 @@ struct Cli {
 pub enum DiagFormat {
     Human,
     Json,
+    /// SARIF 2.1.0 on stdout (GitHub code scanning)
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::`) on stdout
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -103,6 +110,10 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> u8 {
     let root = cli.root.clone();
+    if let Err(m) = gate::set_date(cli.date.as_deref()) {
+        eprintln!("error: {m}");
+        return 2;
+    }
     if cli.timings {
         timings::enable();
     }

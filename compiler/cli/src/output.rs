@@ -14,8 +14,8 @@ pub fn color_choice() -> ColorChoice {
     }
 }
 
-/// Prints diagnostics in the chosen format: human to stderr (with a summary line), json to
-/// stdout (it is the command's data).
+/// Prints diagnostics in the chosen format: human to stderr (with a summary line); json, sarif
+/// and github to stdout (they are the command's data).
 pub fn diagnostics(diags: &[Diagnostic], sources: &SourceMap, format: DiagFormat) {
     match format {
         DiagFormat::Human => {
@@ -28,6 +28,15 @@ pub fn diagnostics(diags: &[Diagnostic], sources: &SourceMap, format: DiagFormat
         DiagFormat::Json => {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(hlc_diag::render::json(diags, sources).as_bytes());
+        }
+        DiagFormat::Sarif => {
+            let rules = crate::gate::sarif_rules();
+            let text = hlc_diag::sarif::sarif(diags, sources, &rules, env!("CARGO_PKG_VERSION"));
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
+        DiagFormat::Github => {
+            let text = hlc_diag::github::github(diags, sources);
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
         }
     }
 }

@@ -36,8 +36,11 @@ pub fn frontend(root: &Path, run_rules: bool) -> Result<Frontend, String> {
         let (lab, decode_diags) = timings::time("decode", || hlc_model::decode(&value));
         diags.extend(decode_diags);
         if let (Some(lab), true) = (&lab, run_rules) {
-            let (analysis, check_diags) = timings::time("check", || hlc_check::check(lab));
+            let (analysis, check_diags) = timings::time("check", || {
+                hlc_check::check_with(lab, &crate::gate::options())
+            });
             diags.extend(check_diags);
+            crate::gate::remember(lab);
             fe.analysis = Some(analysis);
         }
         fe.lab = lab;

@@ -32,7 +32,7 @@ pub fn github(diags: &[Diagnostic], sources: &SourceMap) -> String {
         };
         let mut props: Vec<String> = Vec::new();
         match d.span.and_then(|s| sources.locate(s)) {
-            Some(l) if !l.file.starts_with('<') => {
+            Some(l) if !l.file.contains('<') => {
                 props.push(format!("file={}", esc_prop(&l.file)));
                 props.push(format!("line={}", l.line));
                 props.push(format!("col={}", l.column));
@@ -42,7 +42,7 @@ pub fn github(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 }
             }
             _ => {
-                if let Some(f) = &d.file {
+                if let Some(f) = d.file.as_ref().filter(|f| !f.contains('<')) {
                     props.push(format!("file={}", esc_prop(f)));
                 }
             }

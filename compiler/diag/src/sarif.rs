@@ -48,7 +48,7 @@ fn level(s: Severity) -> &'static str {
 /// A file name from the source map is a repository-relative URI unless it is a library file
 /// (`<hlc>/…`) or another synthetic name (`<refused import …>`).
 fn is_repo_file(name: &str) -> bool {
-    !name.starts_with('<')
+    !name.contains('<')
 }
 
 fn uri(name: &str) -> String {
