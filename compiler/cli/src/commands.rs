@@ -1,5 +1,6 @@
 //! One function per subcommand; each returns the process exit code.
 
+use crate::fastpath;
 use crate::output::{self, fatal};
 use crate::pipeline::{frontend, Frontend};
 use crate::project;
@@ -61,6 +62,16 @@ fn plan(root: &Path, fe: &Frontend, format: Option<DiagFormat>) -> Result<hlc_ou
 }
 
 pub fn build(root: Option<PathBuf>, check: bool, format: DiagFormat) -> u8 {
+    // No-op rebuild: out/ provably up to date, nothing evaluated (the rule: fastpath.rs).
+    if !check && format == DiagFormat::Human {
+        if let Ok(r) = project::find_root(root.clone()) {
+            if let Some(n) = timings::time("fast-path", || fastpath::up_to_date(&r, VERSION)) {
+                eprintln!("out/ is up to date ({n} files)");
+                return 0;
+            }
+            fastpath::forget(&r);
+        }
+    }
     let (root, fe) = match start(root, true) {
         Ok(x) => x,
         Err(c) => return c,
@@ -89,6 +100,7 @@ pub fn build(root: Option<PathBuf>, check: bool, format: DiagFormat) -> u8 {
     }
     match timings::time("write", || hlc_out::apply(plan)) {
         Ok(r) => {
+            fastpath::record(&root);
             let changed = r.created.len() + r.updated.len() + r.removed.len();
             if changed == 0 && !r.lock_written {
                 eprintln!("out/ is up to date ({} files)", r.unchanged);
