@@ -15,7 +15,12 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 fn start(root: Option<PathBuf>, rules: bool) -> Result<(PathBuf, Frontend), u8> {
     let root = project::find_root(root).map_err(|m| fatal(&m))?;
-    let fe = frontend(&root, rules).map_err(|m| fatal(&m))?;
+    let mut fe = frontend(&root, rules).map_err(|m| fatal(&m))?;
+    if let (Some(lab), true) = (&fe.lab, rules) {
+        // The keyless checks of the secret inputs (configs/secrets/).
+        let d = crate::secrets_stage::check_inputs(&root, lab).map_err(|m| fatal(&m))?;
+        fe.diags.extend(d);
+    }
     Ok((root, fe))
 }
 
@@ -29,8 +34,9 @@ fn out_error(e: OutError) -> u8 {
     }
 }
 
-/// Renders the artifacts of a checked lab.
-fn render(fe: &Frontend) -> Result<Vec<hlc_out::Artifact>, u8> {
+/// Renders the artifacts of a checked lab, with the secrets stage (decrypt the inputs, encrypt
+/// the secret artifacts, `.sops.yaml`, leak guard: see `secrets_stage`).
+fn render(root: &Path, fe: &Frontend) -> Result<Vec<hlc_out::Artifact>, u8> {
     let (Some(lab), Some(analysis)) = (&fe.lab, &fe.analysis) else {
         return Err(fatal("internal error: no model to render"));
     };
@@ -39,8 +45,14 @@ fn render(fe: &Frontend) -> Result<Vec<hlc_out::Artifact>, u8> {
         order: analysis.order.clone(),
         ..Default::default()
     };
-    timings::time("render", || hlc_render::render(lab, &ctx))
-        .map_err(|e| fatal(&format!("rendering failed: {e}")))
+    match timings::time("render", || crate::secrets_stage::run(root, lab, ctx)) {
+        Ok(a) => Ok(a),
+        Err(crate::secrets_stage::StageError::Fatal(m)) => Err(fatal(&m)),
+        Err(crate::secrets_stage::StageError::Diags(d)) => {
+            output::diagnostics(&d, &fe.sources, DiagFormat::Human);
+            Err(1)
+        }
+    }
 }
 
 /// Renders and plans; prints the configuration's diagnostics first unless `format` is `None`
@@ -52,7 +64,7 @@ fn plan(root: &Path, fe: &Frontend, format: Option<DiagFormat>) -> Result<hlc_ou
     if fe.diags.has_errors() {
         return Err(1);
     }
-    let artifacts = render(fe)?;
+    let artifacts = render(root, fe)?;
     let inputs =
         timings::time("hash", || project::inputs(root, &fe.records)).map_err(|m| fatal(&m))?;
     timings::time("plan", || {

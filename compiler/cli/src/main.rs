@@ -10,6 +10,8 @@ mod gate;
 mod output;
 mod pipeline;
 mod project;
+mod secrets_cmd;
+mod secrets_stage;
 mod timings;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -90,6 +92,37 @@ enum Command {
     Explain { what: String },
     /// List the rules
     Rules,
+    /// Manage secrets: age keys, values under configs/secrets/ (SOPS), rotation
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Generate an age identity (never overwrites) and print its recipient; or, with --sops-yaml, write the project root's .sops.yaml
+    Init {
+        /// Where to write the key (default: $SOPS_AGE_KEY_FILE, else sops's ~/.config/sops/age/keys.txt)
+        #[arg(long, value_name = "PATH")]
+        key_file: Option<PathBuf>,
+        /// Mark the key TEST ONLY (a demo key committed with a lab, used without configuration)
+        #[arg(long)]
+        demo: bool,
+        /// Write <root>/.sops.yaml (creation rules for configs/secrets/ and out/) instead of a key
+        #[arg(long, conflicts_with_all = ["key_file", "demo"])]
+        sops_yaml: bool,
+    },
+    /// Set a secret's value from stdin (one trailing newline dropped), encrypting its file for the lab's recipients
+    Set { name: String },
+    /// Print a secret's value to stdout
+    Get { name: String },
+    /// Decrypt a file of configs/secrets/ into $EDITOR and re-encrypt it
+    Edit { file: PathBuf },
+    /// Re-encrypt every file of configs/secrets/ for the current recipients, then build
+    Rotate {
+        /// Also replace the data key of files whose recipients did not change
+        #[arg(long)]
+        new_data_key: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -126,6 +159,17 @@ fn run(cli: Cli) -> u8 {
         Command::Diff { format } => commands::diff(root, format),
         Command::Explain { what } => commands::explain(root, &what),
         Command::Rules => commands::rules(),
+        Command::Secrets(s) => match s {
+            SecretsCommand::Init {
+                key_file,
+                demo,
+                sops_yaml,
+            } => secrets_cmd::init(root, key_file, demo, sops_yaml),
+            SecretsCommand::Set { name } => secrets_cmd::set(root, &name),
+            SecretsCommand::Get { name } => secrets_cmd::get(root, &name),
+            SecretsCommand::Edit { file } => secrets_cmd::edit(root, &file),
+            SecretsCommand::Rotate { new_data_key } => secrets_cmd::rotate(root, new_data_key),
+        },
     };
     timings::report();
     code

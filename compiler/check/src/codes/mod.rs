@@ -9,6 +9,7 @@ mod nickel;
 mod out;
 mod policy;
 mod sandbox;
+mod secrets;
 
 /// A documented code that is not a rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +30,7 @@ pub fn codes() -> impl Iterator<Item = &'static CodeDoc> {
         .chain(nickel::CODES)
         .chain(decode::CODES)
         .chain(out::CODES)
+        .chain(secrets::CODES)
         .chain(internal::CODES)
 }
 
