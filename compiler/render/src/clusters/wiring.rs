@@ -140,9 +140,7 @@ fn wiring(lab: &Lab, name: &str, s: &Service) -> Value {
             if let Some(pg) = deps_by_image(lab, s, "postgres") {
                 a["postgresql"] = json!({ "host": host(pg), "port": *pg.port });
             }
-            if let Some(r) = deps_by_image(lab, s, "redis") {
-                a["redis"] = json!({ "host": host(r) });
-            }
+            // Authentik 2025.10+ needs no Redis: the chart has no `redis` values any more.
             if a.as_object().is_some_and(|m| m.is_empty()) {
                 json!({})
             } else {
