@@ -91,6 +91,12 @@ pub fn check_with(lab: &Lab, options: &CheckOptions) -> (Analysis, Diagnostics) 
     rules::published_without_tunnel::check(lab, &mut out);
     rules::tunnel_routes_unpublished::check(lab, &mut out);
     rules::access_admits_everyone::check(lab, &mut out);
+    // Talos (issue 5).
+    rules::talos_version_unsupported::check(lab, &mut out);
+    rules::talos_kubernetes_incompatible::check(lab, &mut out);
+    rules::talos_even_control_planes::check(lab, &mut out);
+    rules::talos_endpoint::check(lab, &mut out);
+    rules::talos_install_image::check(lab, &mut out);
     user_rules::findings(lab, &mut out);
     suppress::apply(lab, options.today, &mut out);
     policy::apply(lab, &mut out);

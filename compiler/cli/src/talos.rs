@@ -392,7 +392,8 @@ pub fn load_bundles(
                     diags.push(fail(format!(
                         "Talos cluster `{cluster}` has no secrets bundle ({rel} is missing)"
                     )));
-                    continue;
+                    // One finding per cluster: the command creates both files.
+                    break;
                 }
                 Err(e) => {
                     diags.push(fail(format!("cannot read {rel}: {e}")));

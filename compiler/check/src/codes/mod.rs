@@ -10,6 +10,7 @@ mod out;
 mod policy;
 mod sandbox;
 mod secrets;
+mod talos;
 
 /// A documented code that is not a rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +32,7 @@ pub fn codes() -> impl Iterator<Item = &'static CodeDoc> {
         .chain(decode::CODES)
         .chain(out::CODES)
         .chain(secrets::CODES)
+        .chain(talos::CODES)
         .chain(internal::CODES)
 }
 

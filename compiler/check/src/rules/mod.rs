@@ -52,6 +52,12 @@ pub mod unjustified_ingress;
 pub mod unknown_reference;
 pub mod unknown_rule_code;
 pub mod unused_suppression;
+// Talos (issue 5).
+pub mod talos_even_control_planes;
+pub mod talos_endpoint;
+pub mod talos_install_image;
+pub mod talos_kubernetes_incompatible;
+pub mod talos_version_unsupported;
 
 /// What `hlc explain` and the policy know about a rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,7 +81,7 @@ impl RuleInfo {
     }
 }
 
-static RULES: [RuleInfo; 21] = [
+static RULES: [RuleInfo; 26] = [
     unused_suppression::INFO,
     expired_suppression::INFO,
     unknown_rule_code::INFO,
@@ -97,6 +103,12 @@ static RULES: [RuleInfo; 21] = [
     published_without_tunnel::INFO,
     tunnel_routes_unpublished::INFO,
     access_admits_everyone::INFO,
+    // Talos (issue 5).
+    talos_version_unsupported::INFO,
+    talos_kubernetes_incompatible::INFO,
+    talos_even_control_planes::INFO,
+    talos_endpoint::INFO,
+    talos_install_image::INFO,
 ];
 
 /// Every rule, sorted by code.
