@@ -83,7 +83,11 @@ pub fn forget(root: &Path) {
 }
 
 fn cache_dir() -> Option<PathBuf> {
-    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     var("HLC_CACHE_DIR")
         .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("hlc")))
         .or_else(|| var("HOME").map(|d| d.join(".cache").join("hlc")))
@@ -123,7 +127,11 @@ fn current_inputs(root: &Path) -> Option<Vec<Input>> {
     let mut records = Vec::with_capacity(files.len());
     for f in files {
         let bytes = std::fs::read(&f).ok()?;
-        let rel = f.strip_prefix(root).ok()?.to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(root)
+            .ok()?
+            .to_string_lossy()
+            .replace('\\', "/");
         let input = Input::from_bytes(rel, InputKind::Config, &bytes);
         records.push(SourceRecord {
             display: input.path,
