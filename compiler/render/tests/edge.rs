@@ -640,6 +640,7 @@ fn artifacts_agree_with_each_other_and_with_the_kubernetes_services() {
     // 1. Every tunnel target is the in-cluster URL of the routed service's Kubernetes Service,
     //    and has a DNS record for its hostname.
     let mut routes = 0;
+    let mut matched = 0;
     for (tname, t) in &b.lab.tunnels {
         let body = json_of(
             &b,
@@ -659,8 +660,18 @@ fn artifacts_agree_with_each_other_and_with_the_kubernetes_services() {
                 *s.port
             );
             assert_eq!(url.replacen("https://", "http://", 1), expected);
-            if let Some(ports) = k8s.get(&(s.namespace.value.clone(), s.service_name.value.clone()))
-            {
+            let key = (s.namespace.value.clone(), s.service_name.value.clone());
+            // A service installed from an image gets its Service from the cluster renderer; a
+            // chart's Service is named by the chart (the model's `service_name`).
+            if s.chart.is_none() && !k8s.is_empty() {
+                assert!(
+                    k8s.contains_key(&key),
+                    "{}: no Kubernetes Service {key:?}",
+                    sname.value
+                );
+            }
+            if let Some(ports) = k8s.get(&key) {
+                matched += 1;
                 assert!(
                     ports.contains(&*s.port),
                     "{}: the Service does not expose {}",
@@ -673,6 +684,10 @@ fn artifacts_agree_with_each_other_and_with_the_kubernetes_services() {
         }
     }
     assert_eq!(routes, dns.len());
+    assert!(
+        k8s.is_empty() || matched >= 3,
+        "tunnel targets matched to rendered Services: {matched}"
+    );
 
     // 2. Every OIDC redirect URI is the service's public URL.
     let env = |_: &str, _: &str| json!("tag");
@@ -727,4 +742,98 @@ fn artifacts_agree_with_each_other_and_with_the_kubernetes_services() {
         let app: Value = serde_json::from_str(t).unwrap();
         assert!(dns.contains_key(app["domain"].as_str().unwrap()), "{p}");
     }
+}
+
+/// Copies the reference lab's `.ncl` files to a fresh directory, applies `edit` to one file, and
+/// returns every finding of evaluation, decoding and the rules as (code, file, line).
+fn findings_after(file: &str, edit: &dyn Fn(&str) -> String) -> Vec<(String, String, u32)> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "hlc-edge-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let configs = dir.join("configs");
+    std::fs::create_dir_all(&configs).unwrap();
+    for e in std::fs::read_dir(repo().join("configs")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "ncl") {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let name = p.file_name().unwrap().to_str().unwrap().to_string();
+            let text = if name == file { edit(&text) } else { text };
+            std::fs::write(configs.join(&name), text).unwrap();
+        }
+    }
+    let loaded = hlc_eval::load(&dir).unwrap();
+    let ev = hlc_eval::evaluate(loaded, &hlc_eval::EvalOptions::default());
+    let mut diags: Vec<hlc_diag::Diagnostic> = ev.diags.iter().cloned().collect();
+    if let Some(root) = &ev.root {
+        let (lab, d) = hlc_model::decode(root);
+        diags.extend(d);
+        if let Some(lab) = lab {
+            diags.extend(hlc_check::check(&lab).1);
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    diags
+        .iter()
+        .map(|d| {
+            let l = d.span.and_then(|s| ev.sources.locate(s));
+            (
+                d.code.to_string(),
+                l.as_ref().map(|l| l.file.clone()).unwrap_or_default(),
+                l.map(|l| l.line).unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+/// Issue 7's acceptance on the reference lab: Grafana made public, Grafana's Access removed, a
+/// tunnel pointed at a missing service — each an error with its own code at the `.ncl` line.
+#[test]
+fn reference_lab_mistakes_fail_at_their_line() {
+    let clean = findings_after("services.ncl", &|t| t.to_string());
+    for code in ["HLC401", "HLC420", "HLC421", "HLC422", "HLC423", "HLC424"] {
+        assert!(
+            !clean.iter().any(|f| f.0 == code),
+            "the reference lab reports {code}"
+        );
+    }
+    let exposure = "exposure = 'access,";
+    let grafana_access = |t: &str| {
+        let at = t.find("  grafana = {").expect("grafana");
+        at + t[at..].find(exposure).expect("grafana exposure")
+    };
+    let services = std::fs::read_to_string(repo().join("configs/services.ncl")).unwrap();
+    let line = services[..grafana_access(&services)].lines().count() as u32;
+    let tunnels = std::fs::read_to_string(repo().join("configs/tunnels.ncl")).unwrap();
+    let tline = tunnels
+        .lines()
+        .position(|l| l.contains("\"grafana\"]"))
+        .expect("prod tunnel routes grafana") as u32
+        + 1;
+    let has = |f: &[(String, String, u32)], code: &str, file: &str, line: u32| {
+        f.iter()
+            .any(|x| x.0 == code && x.1 == format!("configs/{file}") && x.2 == line)
+    };
+
+    // Grafana public.
+    let f = findings_after("services.ncl", &|t| {
+        let i = grafana_access(t);
+        format!("{}exposure = 'public,{}", &t[..i], &t[i + exposure.len()..])
+    });
+    assert!(has(&f, "HLC401", "services.ncl", line), "{f:?}");
+
+    // Grafana's Access application removed: its exposure goes, the tunnel still routes it.
+    let f = findings_after("services.ncl", &|t| {
+        let i = grafana_access(t);
+        format!("{}{}", &t[..i], &t[i + exposure.len()..])
+    });
+    assert!(has(&f, "HLC423", "tunnels.ncl", tline), "{f:?}");
+
+    // A tunnel rule for a missing service; Grafana, no longer routed, loses its DNS record.
+    let f = findings_after("tunnels.ncl", &|t| t.replace("\"grafana\"]", "\"grafna\"]"));
+    assert!(has(&f, "HLC420", "tunnels.ncl", tline), "{f:?}");
+    assert!(has(&f, "HLC422", "services.ncl", line), "{f:?}");
 }
