@@ -454,28 +454,15 @@ pub fn node_documents(
     Some(docs)
 }
 
-/// The cluster's `talosconfig`: one context named after the cluster, the control planes as
-/// endpoints, every node, the OS CA and the admin client certificate.
-pub fn talosconfig(lab: &Lab, cluster_name: &str, bundle: &Bundle) -> Value {
-    let nodes_of = |cp_only: bool| -> Vec<Value> {
-        lab.machines
-            .values()
-            .filter(|m| m.cluster.as_ref().is_some_and(|x| x.value == cluster_name))
-            .filter(|m| {
-                !cp_only
-                    || m.role
-                        .as_ref()
-                        .is_some_and(|r| r.value == Role::Controlplane)
-            })
-            .filter_map(|m| m.address.as_ref().map(|a| json!(a.value.to_string())))
-            .collect()
-    };
+/// The cluster's `talosconfig`, as `talosctl gen config` writes it: one context named after the
+/// cluster whose endpoint is the control-plane endpoint host, the OS CA and the admin client
+/// certificate. No `nodes` list, so a node's address change touches only that node's file.
+pub fn talosconfig(host: &str, cluster_name: &str, bundle: &Bundle) -> Value {
     json!({
         "context": cluster_name,
         "contexts": {
             cluster_name: {
-                "endpoints": nodes_of(true),
-                "nodes": nodes_of(false),
+                "endpoints": [host],
                 "ca": bundle.get("certs.os.crt"),
                 "crt": bundle.get("admin.crt"),
                 "key": bundle.get("admin.key"),
@@ -513,13 +500,13 @@ pub fn render(lab: &Lab, ctx: &RenderContext) -> Result<Vec<SecretArtifact>, Ren
                 scope: Some(cname.clone()),
             });
         }
-        if any {
+        if let (true, Some(host)) = (any, endpoint_host(lab, cname, c)) {
             out.push(SecretArtifact {
                 path: format!("talos/{cname}/talosconfig"),
                 target: "talos",
                 sources: vec![c.origin.path.clone()],
                 format: hlc_sops::Format::Yaml,
-                document: talosconfig(lab, cname, &bundle),
+                document: talosconfig(&host, cname, &bundle),
                 encrypted_regex: Some(ENCRYPTED_REGEX.to_string()),
                 scope: Some(cname.clone()),
             });
