@@ -620,29 +620,22 @@ fn refresh_root_sops_yaml(root: &Path, create: bool) -> u8 {
         }
         _ => {}
     }
-    let fe = match frontend(root, true) {
+    let fe = match frontend(root, false) {
         Ok(f) => f,
         Err(m) => return fatal(&m),
     };
-    let (Some(lab), Some(analysis)) = (&fe.lab, &fe.analysis) else {
+    let Some(lab) = &fe.lab else {
         output::diagnostics(&fe.diags.0, &fe.sources, DiagFormat::Human);
         return 1;
     };
-    let ids = match stage::identities(root) {
-        Ok(i) => i,
-        Err(d) => return report(*d, Some(&fe)),
+    // The rules of out/ are those the last build wrote to out/.sops.yaml (exactly what it
+    // encrypted), re-rooted at the project root.
+    let out_rules = match read_no_follow(&root.join("out/.sops.yaml")) {
+        Ok(Some(b)) => out_rules(&b),
+        _ => Vec::new(),
     };
-    let (values, _) = stage::decrypt_inputs(root, lab, &ids);
-    let ctx = hlc_render::RenderContext {
-        waves: analysis.waves.clone(),
-        order: analysis.order.clone(),
-        secrets: values,
-    };
-    let arts = match hlc_render::render_secret(lab, &ctx) {
-        Ok(a) => a,
-        Err(e) => return fatal(&format!("rendering failed: {e}")),
-    };
-    let rules = stage::creation_rules(lab, &arts, "out/");
+    let mut rules = out_rules;
+    rules.extend(stage::creation_rules(lab, &[], "out/"));
     if rules.is_empty() {
         eprintln!("error[HLC608]: the lab declares no age recipient\n  = help: add `encryption = {{ recipients = [\"age1…\"] }}` to configs/main.ncl");
         return 1;
@@ -665,4 +658,42 @@ fn refresh_root_sops_yaml(root: &Path, create: bool) -> u8 {
         }
         Err(m) => fatal(&m),
     }
+}
+
+/// The path rules of an `out/.sops.yaml` hlc wrote, re-rooted for the project root
+/// (`(^|/)talos/dev/x\.yaml$` → `(^|/)out/talos/dev/x\.yaml$`); its catch-all rule is dropped.
+fn out_rules(bytes: &[u8]) -> Vec<hlc_sops::CreationRule> {
+    let Ok(doc) = Format::Yaml.parse(bytes) else {
+        return Vec::new();
+    };
+    let Some(Value::Seq(items)) = doc.docs.first().and_then(|m| m.get("creation_rules")) else {
+        return Vec::new();
+    };
+    let text = |m: &Map, k: &str| match m.get(k) {
+        Some(Value::Str(s)) => Some(s.clone()),
+        _ => None,
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let Value::Map(m) = item else { return None };
+            let path = text(m, "path_regex")?;
+            let rest = path.strip_prefix("(^|/)")?;
+            let recipients = stage::parse_recipients(
+                &text(m, "age")?
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .collect::<Vec<_>>(),
+            );
+            let rules = match text(m, "encrypted_regex") {
+                Some(re) => Rules::encrypted_regex(re),
+                None => Rules::default(),
+            };
+            Some(hlc_sops::CreationRule {
+                path_regex: Some(format!("(^|/)out/{rest}")),
+                recipients,
+                rules,
+            })
+        })
+        .collect()
 }
