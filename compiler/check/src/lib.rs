@@ -91,6 +91,7 @@ pub fn check_with(lab: &Lab, options: &CheckOptions) -> (Analysis, Diagnostics) 
     rules::published_without_tunnel::check(lab, &mut out);
     rules::tunnel_routes_unpublished::check(lab, &mut out);
     rules::access_admits_everyone::check(lab, &mut out);
+    rules::inbound_port_on_cloud_node::check(lab, &mut out);
     // Talos (issue 5).
     rules::talos_version_unsupported::check(lab, &mut out);
     rules::talos_kubernetes_incompatible::check(lab, &mut out);

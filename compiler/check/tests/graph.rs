@@ -186,7 +186,7 @@ fn registry_is_complete_and_documented() {
         [
             "HLC001", "HLC002", "HLC009", "HLC201", "HLC202", "HLC203", "HLC204", "HLC205",
             "HLC301", "HLC302", "HLC303", "HLC304", "HLC401", "HLC402", "HLC403", "HLC410",
-            "HLC420", "HLC421", "HLC422", "HLC423", "HLC424"
+            "HLC420", "HLC421", "HLC422", "HLC423", "HLC424", "HLC425"
         ]
     );
     for x in r {

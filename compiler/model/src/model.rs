@@ -418,6 +418,8 @@ pub struct Service {
     pub groups: Vec<Sp<String>>,
     pub metrics: Option<Metrics>,
     pub persistence: Option<Sp<Bytes>>,
+    /// The Kubernetes Service type (`ClusterIP` unless said otherwise).
+    pub service_type: Sp<ServiceType>,
     /// The port the pods listen on behind `port` (defaults to `port`).
     pub target_port: Sp<i64>,
     /// The release that deploys it: its own name unless it is part of another service's chart.
@@ -426,6 +428,26 @@ pub struct Service {
     pub app: Option<crate::app::App>,
     #[serde(skip)]
     pub origin: Origin,
+}
+
+/// A Kubernetes Service type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceType {
+    ClusterIp,
+    NodePort,
+    LoadBalancer,
+}
+
+impl ServiceType {
+    /// The Kubernetes spelling (`ClusterIP`, `NodePort`, `LoadBalancer`).
+    pub fn k8s(self) -> &'static str {
+        match self {
+            ServiceType::ClusterIp => "ClusterIP",
+            ServiceType::NodePort => "NodePort",
+            ServiceType::LoadBalancer => "LoadBalancer",
+        }
+    }
 }
 
 /// Where a tunnel's ingress configuration is managed (the API's `config_src`).
@@ -1148,6 +1170,17 @@ fn decode_service(d: &mut Decoder, key: &str, mut r: Rec) -> Option<Service> {
         finish!(d, m, port, path; Metrics { port, path })
     });
     let persistence = opt_parse(d, &mut r, "persistence", Bytes::parse);
+    let service_type = match r.opt("service_type") {
+        Some((n, p)) => map_tag(
+            d.tag(n, &p, &["cluster_ip", "node_port", "load_balancer"]),
+            &[
+                ("cluster_ip", ServiceType::ClusterIp),
+                ("node_port", ServiceType::NodePort),
+                ("load_balancer", ServiceType::LoadBalancer),
+            ],
+        ),
+        None => Some(Sp::new(ServiceType::ClusterIp, r.span)),
+    };
     // Issue 6: pod port, release, app module output (chart from `app` or `chart`, not both).
     let target_port = match r.opt("target_port") {
         Some((n, p)) => d.int(n, &p, 1, 65535, "port"),
@@ -1193,8 +1226,8 @@ fn decode_service(d: &mut Decoder, key: &str, mut r: Rec) -> Option<Service> {
         }
     }
     let o = origin(&r);
-    finish!(d, r, placement, namespace, service_name, port, scheme, exposure, auth, admin;
-        Service { placement, namespace, service_name, description, chart, image, port, scheme, exposure, auth, admin, hostname, depends_on, secrets, groups, metrics, persistence, target_port: target_port?, release: release?, app, origin: o })
+    finish!(d, r, placement, namespace, service_name, port, scheme, exposure, auth, admin, service_type;
+        Service { placement, namespace, service_name, description, chart, image, port, scheme, exposure, auth, admin, hostname, depends_on, secrets, groups, metrics, persistence, service_type, target_port: target_port?, release: release?, app, origin: o })
 }
 
 fn decode_tunnel(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Tunnel> {

@@ -41,6 +41,7 @@ pub mod duplicate_hostname;
 pub mod duplicate_vmid;
 pub mod expired_suppression;
 pub mod host_capacity;
+pub mod inbound_port_on_cloud_node;
 pub mod oci_free_tier;
 pub mod overlapping_cidrs;
 pub mod published_internal;
@@ -81,7 +82,7 @@ impl RuleInfo {
     }
 }
 
-static RULES: [RuleInfo; 26] = [
+static RULES: [RuleInfo; 27] = [
     unused_suppression::INFO,
     expired_suppression::INFO,
     unknown_rule_code::INFO,
@@ -103,6 +104,7 @@ static RULES: [RuleInfo; 26] = [
     published_without_tunnel::INFO,
     tunnel_routes_unpublished::INFO,
     access_admits_everyone::INFO,
+    inbound_port_on_cloud_node::INFO,
     // Talos (issue 5).
     talos_version_unsupported::INFO,
     talos_kubernetes_incompatible::INFO,
