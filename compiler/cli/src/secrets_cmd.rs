@@ -113,6 +113,10 @@ fn secret_target(
         );
         return Err(1);
     };
+    if !stage::is_plain_relative(&s.file.value) {
+        eprintln!("error[HLC117]: secret `{name}`: its file is not a plain relative path under {SECRETS_DIR}/\n  = help: name a file under configs/secrets/, e.g. \"cloudflare.yaml\"");
+        return Err(1);
+    }
     let rel = format!("{SECRETS_DIR}/{}", s.file.value);
     let Some(format) = Format::from_path(&s.file.value) else {
         eprintln!(

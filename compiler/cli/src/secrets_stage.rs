@@ -65,15 +65,30 @@ fn secret_file_diag(code: &str, msg: String, lab: &Lab, name: &str, help: &str) 
 }
 
 /// The files named by the lab's secrets, with the names of the secrets that use each.
+/// Secrets whose file is not a plain relative path (HLC117, reported by the decoder) are left
+/// out: hlc never reads outside configs/secrets/.
 fn files_of(lab: &Lab) -> BTreeMap<String, Vec<String>> {
     let mut files: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, s) in &lab.secrets {
+    for (name, s) in lab
+        .secrets
+        .iter()
+        .filter(|(_, s)| is_plain_relative(&s.file.value))
+    {
         files
             .entry(s.file.value.clone())
             .or_default()
             .push(name.clone());
     }
     files
+}
+
+/// Whether a secret's `file` stays under configs/secrets/ (the decoder's HLC117 condition).
+pub fn is_plain_relative(file: &str) -> bool {
+    !file.starts_with('/')
+        && !file.contains('\\')
+        && !file
+            .split('/')
+            .any(|c| c == ".." || c.is_empty() || c == ".")
 }
 
 /// The keyless checks of the secret inputs (HLC601, HLC602, HLC603). `Err` is an I/O failure
@@ -768,6 +783,21 @@ mod tests {
         );
         assert!(text.contains(&format!("age: {},{}", admin.to_public(), flux.to_public())));
         assert!(text.contains("encrypted_regex: ^(data|stringData)$"));
+    }
+
+    #[test]
+    fn files_outside_configs_secrets_are_never_read() {
+        for bad in [
+            "../x.yaml",
+            "/etc/x.yaml",
+            "a/../../x.yaml",
+            "a//x.yaml",
+            "./x.yaml",
+            "a\\x.yaml",
+        ] {
+            assert!(!is_plain_relative(bad), "{bad}");
+        }
+        assert!(is_plain_relative("cloudflare.yaml") && is_plain_relative("talos/dev.yaml"));
     }
 
     #[test]
