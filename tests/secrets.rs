@@ -201,6 +201,21 @@ fn run_stdin(args: &[&str], root: &Path, env: &[(&str, &str)], stdin: Option<&st
 }
 
 #[test]
+fn check_on_the_reference_lab_needs_no_key() {
+    // An unreadable key source would fail anything that looks for a key (HLC607).
+    let r = run_env(
+        &["check"],
+        &repo(),
+        &[
+            ("SOPS_AGE_KEY_FILE", "/nonexistent/keys.txt"),
+            ("SOPS_AGE_KEY", ""),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("HLC60"), "{}", r.stderr);
+}
+
+#[test]
 fn check_is_keyless_and_a_build_without_a_matching_key_writes_nothing() {
     let lab = multi_site();
     // `hlc check` never looks for a key: an unreadable SOPS_AGE_KEY_FILE does not matter to it…
