@@ -582,7 +582,8 @@ pub fn run(
     mut ctx: hlc_render::RenderContext,
 ) -> Result<Vec<Artifact>, StageError> {
     let ids = identities(root).map_err(|d| StageError::Diags(vec![*d]))?;
-    let (values, diags) = decrypt_inputs(root, lab, &ids);
+    let (values, diags) =
+        crate::timings::time("secrets-decrypt", || decrypt_inputs(root, lab, &ids));
     if !diags.is_empty() {
         return Err(StageError::Diags(diags));
     }
@@ -592,20 +593,22 @@ pub fn run(
     let secret_arts = hlc_render::render_secret(lab, &ctx)
         .map_err(|e| StageError::Fatal(format!("rendering failed: {e}")))?;
     let lm = lastmodified().map_err(StageError::Fatal)?;
-    let encrypted = encrypt_artifacts(
-        &root.join("out"),
-        lab,
-        &secret_arts,
-        &ids,
-        &lm,
-        &mut hlc_sops::rand_core::OsRng,
-    )
+    let encrypted = crate::timings::time("secrets-encrypt", || {
+        encrypt_artifacts(
+            &root.join("out"),
+            lab,
+            &secret_arts,
+            &ids,
+            &lm,
+            &mut hlc_sops::rand_core::OsRng,
+        )
+    })
     .map_err(StageError::Diags)?;
     artifacts.extend(encrypted);
     if let Some(a) = sops_config(lab, &secret_arts).map_err(|d| StageError::Diags(vec![*d]))? {
         artifacts.push(a);
     }
-    let leaks = leak_guard(&ctx.secrets, &artifacts);
+    let leaks = crate::timings::time("leak-guard", || leak_guard(&ctx.secrets, &artifacts));
     if !leaks.is_empty() {
         return Err(StageError::Diags(leaks));
     }
