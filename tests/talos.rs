@@ -30,9 +30,7 @@ fn decrypt(path: &Path, ids: &[hlc_sops::Identity]) -> Vec<Value> {
     dec.document
         .docs
         .iter()
-        .map(|m| {
-            hlc_render::talos::bundle::sops_to_json(&hlc_sops::Value::Map(m.clone()))
-        })
+        .map(|m| hlc_render::talos::bundle::sops_to_json(&hlc_sops::Value::Map(m.clone())))
         .collect()
 }
 
@@ -51,9 +49,7 @@ fn reference_lab_configs_decrypt_validate_and_match_the_model() {
     let eval = run(&["eval", "machines"], &root);
     assert_eq!(eval.code, 0, "{}", eval.stderr);
     let machines: Value = serde_json::from_str(&eval.stdout).unwrap();
-    let clusters: Value =
-        serde_json::from_str(&run(&["eval", "clusters"], &root).stdout)
-            .unwrap();
+    let clusters: Value = serde_json::from_str(&run(&["eval", "clusters"], &root).stdout).unwrap();
     let mut seen = 0;
     for (node, m) in machines.as_object().unwrap() {
         if m["os"] != "talos" {
@@ -88,7 +84,10 @@ fn reference_lab_configs_decrypt_validate_and_match_the_model() {
         assert_eq!(main["cluster"]["clusterName"], cluster);
         assert_eq!(
             main["cluster"]["controlPlane"]["endpoint"],
-            format!("https://{}:6443", clusters[cluster]["endpoint"].as_str().unwrap())
+            format!(
+                "https://{}:6443",
+                clusters[cluster]["endpoint"].as_str().unwrap()
+            )
         );
         let by_kind = |k: &str| docs.iter().find(|d| d["kind"] == k).unwrap().clone();
         assert_eq!(by_kind("HostnameConfig")["hostname"], node.as_str());
@@ -134,12 +133,20 @@ fn changing_a_node_address_rewrites_only_that_nodes_config() {
     let old: String = serde_json::from_str(&eval.stdout).unwrap();
     let machines = dir.path().join("configs/machines.ncl");
     let text = std::fs::read_to_string(&machines).unwrap();
-    assert_eq!(text.matches(&format!("\"{old}\"")).count(), 1, "address written once");
+    assert_eq!(
+        text.matches(&format!("\"{old}\"")).count(),
+        1,
+        "address written once"
+    );
     let new = {
         let (net, last) = old.rsplit_once('.').unwrap();
         format!("{net}.{}", last.parse::<u8>().unwrap() + 50)
     };
-    std::fs::write(&machines, text.replace(&format!("\"{old}\""), &format!("\"{new}\""))).unwrap();
+    std::fs::write(
+        &machines,
+        text.replace(&format!("\"{old}\""), &format!("\"{new}\"")),
+    )
+    .unwrap();
     let r = run(&["build"], dir.path());
     assert_eq!(r.code, 0, "{}", r.stderr);
     let after = talos_files(dir.path());
@@ -161,7 +168,11 @@ fn a_missing_bundle_fails_the_build_with_the_command_to_run() {
     let r = run(&["build"], dir.path());
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("error[HLC706]"), "{}", r.stderr);
-    assert!(r.stderr.contains("hlc secrets init talos home"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("hlc secrets init talos home"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -172,7 +183,11 @@ fn init_refuses_to_overwrite_and_force_writes_a_new_bundle() {
     let old = std::fs::read(&bundle).unwrap();
     let r = run(&["secrets", "init", "talos", "home"], dir.path());
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("HLC706") && r.stderr.contains("--force"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("HLC706") && r.stderr.contains("--force"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(std::fs::read(&bundle).unwrap(), old);
     let r = run(&["secrets", "init", "talos", "nope"], dir.path());
     assert_eq!(r.code, 1, "{}", r.stderr);

@@ -12,6 +12,7 @@ mod pipeline;
 mod project;
 mod secrets_cmd;
 mod secrets_stage;
+mod talos;
 mod timings;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -110,6 +111,9 @@ enum SecretsCommand {
         /// Write <root>/.sops.yaml (creation rules for configs/secrets/ and out/) instead of a key
         #[arg(long, conflicts_with_all = ["key_file", "demo"])]
         sops_yaml: bool,
+        /// `hlc secrets init talos CLUSTER`: a Talos cluster's secrets bundle (issue 5)
+        #[command(subcommand)]
+        target: Option<talos::InitTarget>,
     },
     /// Set a secret's value from stdin (one trailing newline dropped), encrypting its file for the lab's recipients
     Set { name: String },
@@ -161,9 +165,19 @@ fn run(cli: Cli) -> u8 {
         Command::Rules => commands::rules(),
         Command::Secrets(s) => match s {
             SecretsCommand::Init {
+                target:
+                    Some(talos::InitTarget::Talos {
+                        cluster,
+                        force,
+                        recipient,
+                    }),
+                ..
+            } => talos::init_secrets(root, &cluster, force, &recipient),
+            SecretsCommand::Init {
                 key_file,
                 demo,
                 sops_yaml,
+                target: None,
             } => secrets_cmd::init(root, key_file, demo, sops_yaml),
             SecretsCommand::Set { name } => secrets_cmd::set(root, &name),
             SecretsCommand::Get { name } => secrets_cmd::get(root, &name),

@@ -582,8 +582,10 @@ pub fn run(
     mut ctx: hlc_render::RenderContext,
 ) -> Result<Vec<Artifact>, StageError> {
     let ids = identities(root).map_err(|d| StageError::Diags(vec![*d]))?;
-    let (values, diags) =
+    let (mut values, mut diags) =
         crate::timings::time("secrets-decrypt", || decrypt_inputs(root, lab, &ids));
+    // Issue 5: the Talos clusters' secrets bundles (HLC706 when one is missing).
+    diags.extend(crate::talos::load_bundles(root, lab, &ids, &mut values));
     if !diags.is_empty() {
         return Err(StageError::Diags(diags));
     }

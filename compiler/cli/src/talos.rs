@@ -478,11 +478,14 @@ mod tests {
         let id = b["cluster"]["id"].as_str().unwrap();
         assert_eq!(id.len(), 44);
         assert!(!id.contains('+') && !id.contains('/') && id.ends_with('='));
-        for k in ["secret"] {
-            let v = base64::engine::general_purpose::STANDARD
-                .decode(b["cluster"][k].as_str().unwrap())
+        for v in [
+            &b["cluster"]["secret"],
+            &b["secrets"]["secretboxencryptionsecret"],
+        ] {
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(v.as_str().unwrap())
                 .unwrap();
-            assert_eq!(v.len(), 32);
+            assert_eq!(raw.len(), 32);
         }
         for ca in ["etcd", "k8s", "k8saggregator"] {
             let (label, der) = unpem(b["certs"][ca]["key"].as_str().unwrap());

@@ -4,6 +4,8 @@
 //!
 //! Reads `../shared/schemas/talos` (override with `HLC_SHARED_DIR`).
 
+#![allow(clippy::disallowed_methods)] // tests read the shared schemas and testdata
+
 mod common;
 
 use hlc_render::talos::bundle::{self, Bundle};
@@ -364,7 +366,10 @@ fn model_facts_reach_the_config() {
     let tc = &find(&arts, "talos/prod/talosconfig").document;
     assert_eq!(tc["context"], "prod");
     // As talosctl writes it: the cluster endpoint, no node list.
-    assert_eq!(tc["contexts"]["prod"]["endpoints"], json!(["192.168.68.110"]));
+    assert_eq!(
+        tc["contexts"]["prod"]["endpoints"],
+        json!(["192.168.68.110"])
+    );
     assert!(tc["contexts"]["prod"].get("nodes").is_none());
 }
 

@@ -33,7 +33,11 @@ pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
             .machines
             .iter()
             .filter(|(_, m)| m.cluster.as_ref().is_some_and(|x| &x.value == name))
-            .filter(|(_, m)| m.role.as_ref().is_some_and(|r| r.value == Role::Controlplane))
+            .filter(|(_, m)| {
+                m.role
+                    .as_ref()
+                    .is_some_and(|r| r.value == Role::Controlplane)
+            })
             .map(|(n, _)| n.as_str())
             .collect();
         if cps.is_empty() || cps.len() % 2 == 1 {

@@ -27,9 +27,9 @@
 //! keyless. Releases outside `lib/talos.ncl` are skipped too: rule HLC601 reports them.
 
 use super::bundle::Bundle;
-use super::schematic::{installer_image, schematic_id, Schematic};
+use super::schematic::{for_cluster, installer_image, platform, schematic_id};
 use crate::{RenderContext, RenderError, SecretArtifact};
-use hlc_model::{Cluster, Cni, Lab, Machine, Os, Role, SiteKind};
+use hlc_model::{Cluster, Cni, Lab, Machine, Os, Role};
 use serde_json::{json, Map, Value};
 
 /// The keys whose values are encrypted in a machine config or talosconfig: tokens, private
@@ -273,32 +273,16 @@ pub fn endpoint_host(lab: &Lab, name: &str, c: &Cluster) -> Option<String> {
 }
 
 /// The installer image of a node: the cluster's `install.image`, else the Image Factory
-/// installer of the cluster's extensions for the node's platform (`oracle` on an OCI site,
-/// `metal` elsewhere).
-pub fn installer(lab: &Lab, c: &Cluster, m: &Machine) -> Option<String> {
+/// installer of the cluster's schematic ([`for_cluster`]: extensions and kernel arguments) for the
+/// machine's platform ([`platform`]: `oracle` for cloud instances, `metal` otherwise) — the same
+/// schematic and platform the Terraform renderer boots the machine from.
+pub fn installer(c: &Cluster, m: &Machine) -> Option<String> {
     if let Some(i) = &c.install.image {
         return Some(i.value.clone());
     }
-    let exts: Vec<&str> = c
-        .install
-        .extensions
-        .iter()
-        .map(|e| e.value.as_str())
-        .collect();
-    let no_args: [&str; 0] = [];
-    let id = schematic_id(&Schematic::for_install(&exts, &no_args)).ok()?;
-    let site = m.site.as_ref().map(|s| s.value.clone()).or_else(|| {
-        m.host
-            .as_ref()
-            .and_then(|h| lab.hosts.get(&h.value))
-            .map(|h| h.site.value.clone())
-    });
-    let oci = site
-        .and_then(|s| lab.sites.get(&s))
-        .is_some_and(|s| s.kind.value == SiteKind::Oci);
-    let platform = if oci { "oracle" } else { "metal" };
+    let id = schematic_id(&for_cluster(c)).ok()?;
     Some(installer_image(
-        platform,
+        platform(m.kind.value),
         &id,
         &c.talos_version.value.to_string(),
     ))
@@ -349,7 +333,7 @@ pub fn node_documents(
         machine.insert("certSANs".into(), Value::Array(sans.clone()));
         let mut install = Map::new();
         install.insert("disk".into(), json!(c.install.disk.value));
-        if let Some(image) = installer(lab, c, m) {
+        if let Some(image) = installer(c, m) {
             install.insert("image".into(), json!(image));
         }
         install.insert("wipe".into(), json!(false));
