@@ -287,7 +287,11 @@ fn no_color_and_json_formats() {
         "NO_COLOR output has escape codes"
     );
     assert!(
-        r.stderr.contains("error[HLC301]") && r.stderr.contains("configs/main.ncl:32:"),
+        r.stderr.contains("error[HLC301]")
+            && r.stderr.contains(&format!(
+                "configs/main.ncl:{}:",
+                text.lines().position(|l| l.contains("192.168.10.20")).unwrap() + 1
+            )),
         "{}",
         r.stderr
     );
@@ -343,4 +347,92 @@ fn check_on_the_reference_lab_needs_no_key() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("error["), "{stderr}");
+}
+
+// ---- no-op rebuild fast path (compiler/cli/src/fastpath.rs) and --timings (issue 9)
+
+/// `hlc build --timings` in `root` with its own stamp directory; returns the phases it timed.
+fn timed_build(root: &Path, cache: &Path) -> (i32, String, Vec<String>) {
+    let out = hlc()
+        .env("HLC_CACHE_DIR", cache)
+        .args(["build", "--timings", "--root"])
+        .arg(root)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let phases = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("timing "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    (out.status.code().unwrap_or(-1), stderr, phases)
+}
+
+#[test]
+fn noop_rebuild_skips_evaluation_until_an_input_or_out_changes() {
+    let dir = tiny();
+    let cache = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (code, err, phases) = timed_build(root, cache.path());
+    assert_eq!(code, 0, "{err}");
+    for p in [
+        "load", "eval", "decode", "check", "render", "write", "total",
+    ] {
+        assert!(phases.contains(&p.to_string()), "no `{p}` in {phases:?}");
+    }
+    // Nothing changed: the lock, the inputs and out/ are those of the last build.
+    let (code, err, phases) = timed_build(root, cache.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("up to date"), "{err}");
+    assert_eq!(phases, ["fast-path", "total"], "{err}");
+    // A new file under configs/ (an import could reach it): full build, then fast again.
+    std::fs::write(root.join("configs/new.ncl"), "{}\n").unwrap();
+    let (_, err, phases) = timed_build(root, cache.path());
+    assert!(phases.contains(&"eval".to_string()), "{err}");
+    std::fs::remove_file(root.join("configs/new.ncl")).unwrap();
+    let (_, err, phases) = timed_build(root, cache.path());
+    assert!(phases.contains(&"eval".to_string()), "removed file: {err}");
+    let (_, _, phases) = timed_build(root, cache.path());
+    assert_eq!(phases, ["fast-path", "total"]);
+    // An edited config source: full build.
+    let main = root.join("configs/main.ncl");
+    let text = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(&main, format!("{text}\n# edited\n")).unwrap();
+    let (_, err, phases) = timed_build(root, cache.path());
+    assert!(phases.contains(&"eval".to_string()), "edited: {err}");
+    // A hand-edited file in out/: full build, which restores it.
+    let inv = root.join("out/inventory.json");
+    let good = std::fs::read(&inv).unwrap();
+    std::fs::write(&inv, b"{}\n").unwrap();
+    let (code, err, phases) = timed_build(root, cache.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(phases.contains(&"eval".to_string()), "hand edit: {err}");
+    assert_eq!(std::fs::read(&inv).unwrap(), good);
+    // Without a stamp (another cache dir): full build.
+    let other = tempfile::tempdir().unwrap();
+    let (_, _, phases) = timed_build(root, other.path());
+    assert!(phases.contains(&"eval".to_string()));
+}
+
+#[test]
+fn timings_go_to_stderr_and_check_times_its_phases() {
+    let dir = tiny();
+    let cache = tempfile::tempdir().unwrap();
+    assert_eq!(timed_build(dir.path(), cache.path()).0, 0);
+    let out = hlc()
+        .args(["check", "--timings", "--root"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("timing"));
+    for p in ["load", "eval", "check", "verify", "total"] {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.starts_with(&format!("timing {p} "))),
+            "no `{p}` in {stderr}"
+        );
+    }
 }
