@@ -254,8 +254,9 @@ pub struct Machine {
     pub labels: BTreeMap<String, Sp<String>>,
     /// Kubernetes node taints, `key → "value:Effect"` (Talos nodes).
     pub taints: BTreeMap<String, Sp<String>>,
-    /// CEL expression selecting the node's network link (Talos `LinkAliasConfig`).
-    pub link_match: Sp<String>,
+    /// CEL expression selecting the node's network link (Talos `LinkAliasConfig`); the library
+    /// defaults it to the virtio NIC, `None` only in models built without the library.
+    pub link_match: Option<Sp<String>>,
     /// Machine-config patches, merged after the cluster's.
     pub patches: Vec<Sp<serde_json::Value>>,
     #[serde(skip)]
@@ -957,7 +958,7 @@ fn decode_machine(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Machine> {
     let description = opt_plain(d, &mut r, "description");
     let labels = string_map(d, &mut r, "labels");
     let taints = string_map(d, &mut r, "taints");
-    let link_match = req_string(d, &mut r, "link_match");
+    let link_match = opt_string(d, &mut r, "link_match");
     let patches = patch_list(d, &mut r, "patches");
     let bios = r
         .opt("bios")
@@ -998,7 +999,7 @@ fn decode_machine(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Machine> {
         );
     }
     let o = origin(&r);
-    finish!(d, r, kind, cpu, memory, disk, os, network, schedulable, link_match;
+    finish!(d, r, kind, cpu, memory, disk, os, network, schedulable;
         Machine { kind, host, site, vmid, cpu, memory, disk, datastore, shape, os, network, address, cluster, role, schedulable, tags, description, labels, taints, link_match, patches, bios, machine_type, cpu_type, cdrom, guest_agent, origin: o })
 }
 

@@ -61,7 +61,7 @@ pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
         };
         out.push(
             INFO.diag(format!("cluster `{name}`: installer image {problem}"))
-                .with_path(at(&c.origin, "install.image"))
+                .with_path(hlc_model::decode::join(&at(&c.origin, "install"), "image"))
                 .with_span(img.span)
                 .with_label(c.talos_version.span, "the cluster's Talos version")
                 .with_help(format!(

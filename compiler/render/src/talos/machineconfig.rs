@@ -42,6 +42,10 @@ pub const ENCRYPTED_REGEX: &str = "^(token|key|crt|ca|secret|id|secretboxEncrypt
 /// The link alias hlc gives the node's network interface.
 pub const LINK: &str = "net0";
 
+/// The link selector of a machine without `link_match` (the library's default): the virtio NIC
+/// of a Proxmox VM or an OCI instance.
+pub const DEFAULT_LINK_MATCH: &str = "link.driver == \"virtio_net\"";
+
 /// The Talos minors whose document shape hlc knows (the schemas in `../shared`).
 pub const SHAPES: [&str; 2] = ["1.12", "1.13"];
 
@@ -406,7 +410,9 @@ pub fn node_documents(
         "apiVersion": "v1alpha1",
         "kind": "LinkAliasConfig",
         "name": LINK,
-        "selector": { "match": m.link_match.value },
+        "selector": {
+            "match": m.link_match.as_ref().map_or(DEFAULT_LINK_MATCH, |l| l.value.as_str()),
+        },
     }));
     let mut link = json!({
         "apiVersion": "v1alpha1",
