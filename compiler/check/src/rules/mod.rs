@@ -54,8 +54,8 @@ pub mod unknown_reference;
 pub mod unknown_rule_code;
 pub mod unused_suppression;
 // Talos (issue 5).
-pub mod talos_even_control_planes;
 pub mod talos_endpoint;
+pub mod talos_even_control_planes;
 pub mod talos_install_image;
 pub mod talos_kubernetes_incompatible;
 pub mod talos_version_unsupported;
