@@ -1,4 +1,5 @@
 //! The Talos rules (issue 5): HLC701–HLC705 on the shared fixture, both sides of each check.
+#![allow(clippy::disallowed_methods)] // tests read their fixtures and the shared schemas
 
 mod common;
 

@@ -3,6 +3,7 @@
 //! one of its `inputs` is parsed into a [`Schematic`] (unknown fields rejected, as the factory
 //! does), re-emitted by hlc, and must give the vector's canonical bytes and ID. The yaml.v3/v4
 //! divergence cases must be refused, and the stale documentation IDs must not be reproduced.
+#![allow(clippy::disallowed_methods)] // tests read their fixtures and the shared schemas
 
 use hlc_render::talos::schematic::{
     schematic_id, sha256_hex, Customization, Meta, Overlay, Scalar, Schematic, SecureBoot,

@@ -481,6 +481,35 @@ fn plain_allowed(s: &str) -> bool {
     true
 }
 
+/// The schematic of a cluster's machines: its `install.extensions` and `install.kernel_args`.
+/// The one constructor both the machineconfigs and the Terraform renderers use.
+pub fn for_cluster(cluster: &hlc_model::Cluster) -> Schematic {
+    let ext: Vec<&str> = cluster
+        .install
+        .extensions
+        .iter()
+        .map(|e| e.as_str())
+        .collect();
+    let args: Vec<&str> = cluster
+        .install
+        .kernel_args
+        .iter()
+        .map(|a| a.as_str())
+        .collect();
+    Schematic::for_install(&ext, &args)
+}
+
+/// The Talos platform a machine boots: `metal` for Proxmox VMs (the seed's metal ISO; static
+/// addresses come from the machine config, as in `talos::machineconfig`), `oracle` for cloud
+/// instances (Oracle Cloud is hlc's only cloud), `metal` for bare metal.
+pub fn platform(kind: hlc_model::MachineKind) -> &'static str {
+    match kind {
+        hlc_model::MachineKind::Vm => "metal",
+        hlc_model::MachineKind::Cloud => "oracle",
+        hlc_model::MachineKind::Metal => "metal",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -517,34 +546,5 @@ mod tests {
             a.customization.official_extensions,
             vec![QEMU_GUEST_AGENT, "siderolabs/zfs"]
         );
-    }
-}
-
-/// The schematic of a cluster's machines: its `install.extensions` and `install.kernel_args`.
-/// The one constructor both the machineconfigs and the Terraform renderers use.
-pub fn for_cluster(cluster: &hlc_model::Cluster) -> Schematic {
-    let ext: Vec<&str> = cluster
-        .install
-        .extensions
-        .iter()
-        .map(|e| e.as_str())
-        .collect();
-    let args: Vec<&str> = cluster
-        .install
-        .kernel_args
-        .iter()
-        .map(|a| a.as_str())
-        .collect();
-    Schematic::for_install(&ext, &args)
-}
-
-/// The Talos platform a machine boots: `metal` for Proxmox VMs (the seed's metal ISO; static
-/// addresses come from the machine config, as in `talos::machineconfig`), `oracle` for cloud
-/// instances (Oracle Cloud is hlc's only cloud), `metal` for bare metal.
-pub fn platform(kind: hlc_model::MachineKind) -> &'static str {
-    match kind {
-        hlc_model::MachineKind::Vm => "metal",
-        hlc_model::MachineKind::Cloud => "oracle",
-        hlc_model::MachineKind::Metal => "metal",
     }
 }
