@@ -46,7 +46,10 @@ pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
             let msg = if world {
                 format!("site `{site_name}` opens {what} to the whole Internet (0.0.0.0/0) without a reason")
             } else {
-                format!("site `{site_name}` admits {what} from {} without a reason", r.peer.value)
+                format!(
+                    "site `{site_name}` admits {what} from {} without a reason",
+                    r.peer.value
+                )
             };
             let span = r.port.as_ref().and_then(|p| p.span).or(r.origin.span);
             out.push(
