@@ -179,9 +179,17 @@ fn emit_seq(out: &mut String, a: &[Value], level: usize) {
 /// A literal block keeps the text verbatim: only when no line has leading/trailing spaces that a
 /// reader could strip or misread, and no control characters.
 fn literal_ok(s: &str) -> bool {
-    !s.starts_with([' ', '\t'])
+    // The first non-empty line fixes the block's indentation: it must not start with a blank
+    // (also after leading empty lines, or its spaces would be lost); no line ends with a blank;
+    // some non-blank text (a block of only line breaks reads back as ""); nothing YAML reads as
+    // a line break or rejects (NEL, LS, PS, BOM, C0/C1 controls, non-characters).
+    let first_text = s.split('\n').find(|l| !l.is_empty()).unwrap_or("");
+    !s.trim().is_empty()
+        && !first_text.starts_with([' ', '\t'])
         && s.lines().all(|l| l.trim_end() == l)
-        && !s.chars().any(|c| c.is_control() && c != '\n')
+        && !s
+            .chars()
+            .any(|c| (c.is_control() && c != '\n') || needs_escape(c))
 }
 
 fn key(k: &str) -> String {
@@ -210,8 +218,32 @@ fn scalar(v: &Value) -> String {
 }
 
 fn quote(s: &str) -> String {
-    // JSON string escaping is a subset of YAML double-quoted escaping.
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    // JSON string escaping is a subset of YAML double-quoted escaping. JSON leaves DEL, the C1
+    // controls (NEL among them), LS/PS, the BOM and U+FFFE/U+FFFF raw, which YAML readers take
+    // for line breaks or reject as non-printable: those become `\uXXXX` escapes (valid in
+    // YAML 1.1 and 1.2).
+    let json = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    if !json.chars().any(needs_escape) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        if needs_escape(c) {
+            out.push_str(&format!("\\u{:04X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Characters JSON string escaping leaves raw but YAML must see escaped (issue 10: found by the
+/// emitter property test in tests/yaml_safety.rs).
+fn needs_escape(c: char) -> bool {
+    matches!(
+        c,
+        '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+    )
 }
 
 /// Whether a plain (unquoted) scalar would be read as something other than this string by a
@@ -224,6 +256,8 @@ pub fn needs_quotes(s: &str) -> bool {
     const WORDS: &[&str] = &[
         "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", "nan", ".nan", ".inf",
         "-.inf", "+.inf", "inf", "-inf", "+inf",
+        // YAML 1.1's merge key and value key types: PyYAML rejects them as plain scalars.
+        "<<", "=",
     ];
     if WORDS.contains(&lower.as_str()) {
         return true;
@@ -237,7 +271,12 @@ pub fn needs_quotes(s: &str) -> bool {
         return true;
     }
     if s.chars().any(|c| {
-        c.is_control() || c == '\u{feff}' || c == '\u{85}' || c == '\u{2028}' || c == '\u{2029}'
+        c.is_control()
+            || c == '\u{feff}'
+            || c == '\u{85}'
+            || c == '\u{2028}'
+            || c == '\u{2029}'
+            || needs_escape(c)
     }) {
         return true;
     }
