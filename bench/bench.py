@@ -83,7 +83,7 @@ def edit_one_service(root, k):
         fh.write(text[:m.start(1)] + new + text[m.end(1):])
 
 
-def measure(binary, root, runs, env_note):
+def measure(binary, root, runs):
     out = os.path.join(root, "out")
     r = {}
     builds, rss = [], []
@@ -163,8 +163,8 @@ def main():
     binary = build_hlc(args)
     work = args.work or f"/tmp/hlc-bench-{os.getpid()}"
     os.makedirs(work, exist_ok=True)
-    env = dict(os.environ)
     os.environ["HLC_CACHE_DIR"] = os.path.join(work, "cache")
+    os.environ["SOPS_AGE_KEY_FILE"] = os.path.join(REPO, "configs", "secrets", "demo.agekey")
     rows = []
     labs = [] if args.no_reference else [("reference", None)]
     labs += [(f"{n:,}", n) for n in sizes]
@@ -177,9 +177,17 @@ def main():
             if subprocess.call([sys.executable, os.path.join(HERE, "hlc_gen.py"), str(n), root],
                                stdout=subprocess.DEVNULL) != 0:
                 fail(f"hlc_gen.py {n} failed")
+        if n is not None:
+            # The demo key (TEST ONLY) and a Talos secrets bundle per cluster, as `hlc secrets`
+            # writes them: a Talos cluster cannot build without one.
+            os.makedirs(os.path.join(root, "configs", "secrets"), exist_ok=True)
+            shutil.copy(os.path.join(REPO, "configs", "secrets", "demo.agekey"),
+                        os.path.join(root, "configs", "secrets", "demo.agekey"))
+            for cl in ("core", "edge"):
+                hlc(binary, root, "secrets", "init", "talos", cl)
         runs = 1 if args.quick else (min(args.runs, 3) if (n or 0) >= 10000 else args.runs)
         print(f"bench: {label} ({runs} runs)", file=sys.stderr)
-        rows.append((label, n, measure(binary, root, runs, env)))
+        rows.append((label, n, measure(binary, root, runs)))
     peers = {} if args.no_peers else peers_medians(args, sizes)
     peer_names = [] if args.no_peers else args.peers.split()
 

@@ -30,6 +30,8 @@ How the peers' lab maps onto the hlc model (what hlc adds is derived from the sa
     authentik, cloudflared-*    -> services/platform.ncl: the identity provider and one tunnel
                                    connector per cluster (N + 3 services); tunnels.ncl: one
                                    tunnel per cluster routing its public and access services
+    encryption.ncl              -> the repository's demo age recipient; bench.py adds the demo key
+                                   and each cluster's Talos secrets bundle (`hlc secrets init talos`)
     (secrets: the model's secret inputs must be real SOPS files under configs/secrets/; the
     generator declares none yet)
     (the peers' per-service `node` pin and replica count have no hlc field yet: left out)
@@ -37,6 +39,7 @@ How the peers' lab maps onto the hlc model (what hlc adds is derived from the sa
 import hashlib
 import importlib.util
 import os
+import re
 import shutil
 import sys
 
@@ -173,6 +176,12 @@ def write(lab, d):
                          for k in sorted(lab["clusters"]))
                + "}\n")
     files = ["platform"] + sorted(by_ns)
+    # SOPS recipients: the repository's TEST ONLY demo key (configs/secrets/demo.agekey), so that
+    # bench.py can create the Talos secrets bundles with `hlc secrets init talos <cluster>`.
+    enc = open(os.path.join(HERE, "..", "configs", "encryption.ncl")).read()
+    recipients = sorted(set(re.findall(r"age1[0-9a-z]+", enc)))
+    write_file(c, "encryption.ncl",
+               "{\n  recipients = [" + ", ".join(q(r) for r in recipients) + "],\n}\n")
     imports = " & ".join(f'(import "services/{ns}.ncl")' for ns in files)
     write_file(c, "main.ncl",
                f"# Generated benchmark lab: {n} services, {len(lab['nodes'])} nodes "
@@ -187,6 +196,7 @@ def write(lab, d):
                "  identity = import \"identity.ncl\",\n"
                f"  services = {imports},\n"
                "  tunnels = import \"tunnels.ncl\",\n"
+               "  encryption = import \"encryption.ncl\",\n"
                "}\n")
 
 
