@@ -213,7 +213,7 @@ def main():
                 cells += ["—", "—"]
         print("| " + " | ".join(cells) + " |")
     print("\ntimes in ms (medians; phases from one `hlc build --timings` into an empty out/, "
-          "`check` = graph + rules; nothing is encrypted by the build yet)")
+          "`check` = graph + rules; SOPS encryption runs inside `render`)")
     big = [(n, r["build"]) for _, n, r in rows if n in (1000, 10000)]
     if len(big) == 2:
         print(f"t(10k)/t(1k) = {big[1][1] / big[0][1]:.2f}")
