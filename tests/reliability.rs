@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
@@ -16,7 +17,10 @@ fn project() -> tempfile::TempDir {
     dir
 }
 
-fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
+/// Every file under `out/`, normalised for comparison across directories: SOPS files are
+/// encrypted afresh in every new directory (new data key and IVs), so they compare by their
+/// decrypted content; the lock compares by the paths it lists (its digests cover ciphertexts).
+fn tree(root: &Path) -> BTreeMap<String, String> {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
         let Ok(rd) = std::fs::read_dir(dir) else {
             return;
@@ -31,10 +35,49 @@ fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
             }
         }
     }
-    let mut v = Vec::new();
-    walk(&root.join("out"), &root.join("out"), &mut v);
-    v.sort();
-    v
+    let key = std::fs::read_to_string(root.join("configs/secrets/demo.agekey")).unwrap();
+    let ids = hlc_sops::parse_identities(&key).unwrap();
+    let mut files = Vec::new();
+    walk(&root.join("out"), &root.join("out"), &mut files);
+    files
+        .into_iter()
+        .map(|(k, bytes)| {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let v = if k == "hlc.lock" {
+                let lock: serde_json::Value = serde_json::from_str(&text).unwrap();
+                format!(
+                    "{:?}",
+                    lock["artifacts"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|a| a["path"].clone())
+                        .collect::<Vec<_>>()
+                )
+            } else if text.contains("\nsops:\n") {
+                match hlc_sops::decrypt(&bytes, hlc_sops::Format::Yaml, &ids) {
+                    Ok(d) => format!("{:?}", hlc_sops::Format::Yaml.emit(&d.document).unwrap()),
+                    Err(e) => format!("undecryptable: {e}"),
+                }
+            } else {
+                text
+            };
+            (k, v)
+        })
+        .collect()
+}
+
+fn assert_same_tree(got: &BTreeMap<String, String>, expected: &BTreeMap<String, String>) {
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
+    for (k, v) in got {
+        assert!(
+            *v == expected[k],
+            "out/{k} differs from an undisturbed build"
+        );
+    }
 }
 
 /// A tiny deterministic generator (no dependency): xorshift.
@@ -102,11 +145,11 @@ fn a_killed_build_is_detected_and_repaired_and_foreign_files_survive() {
     let r = run(&["build"], p.path());
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(run(&["check"], p.path()).code, 0);
-    let got: Vec<_> = tree(p.path())
+    let got: BTreeMap<_, _> = tree(p.path())
         .into_iter()
         .filter(|(k, _)| k != "NOTES.md" && k != "docs/extra.txt")
         .collect();
-    assert_eq!(got, expected);
+    assert_same_tree(&got, &expected);
     assert_eq!(
         std::fs::read_to_string(p.path().join("out/NOTES.md")).unwrap(),
         "mine\n"
