@@ -42,11 +42,18 @@ fn artifacts_are_sorted_with_targets_and_sources() {
     for case in common::cases() {
         let arts = render(&case.lab, &case.ctx).expect("render");
         let paths: Vec<&str> = arts.iter().map(|a| a.path.as_str()).collect();
-        assert_eq!(paths, ["docs/architecture.md", "inventory.json"]);
+        let mut sorted_paths = paths.clone();
+        sorted_paths.sort();
+        sorted_paths.dedup();
+        assert_eq!(paths, sorted_paths, "artifacts sorted by path, no duplicates");
+        assert!(paths.contains(&inventory::PATH) && paths.contains(&docs::PATH));
         assert_eq!(artifact(&arts, inventory::PATH).target, inventory::TARGET);
         assert_eq!(artifact(&arts, docs::PATH).target, docs::TARGET);
+        for p in [inventory::PATH, docs::PATH] {
+            assert!(artifact(&arts, p).sources.contains(&"domain".to_string()));
+        }
         for a in &arts {
-            assert!(a.sources.contains(&"domain".to_string()));
+            assert!(!a.sources.is_empty(), "{} lists no config source", a.path.as_str());
             let mut sorted = a.sources.clone();
             sorted.sort();
             sorted.dedup();
