@@ -45,7 +45,10 @@ fn artifacts_are_sorted_with_targets_and_sources() {
         let mut sorted_paths = paths.clone();
         sorted_paths.sort();
         sorted_paths.dedup();
-        assert_eq!(paths, sorted_paths, "artifacts sorted by path, no duplicates");
+        assert_eq!(
+            paths, sorted_paths,
+            "artifacts sorted by path, no duplicates"
+        );
         assert!(paths.contains(&inventory::PATH) && paths.contains(&docs::PATH));
         assert_eq!(artifact(&arts, inventory::PATH).target, inventory::TARGET);
         assert_eq!(artifact(&arts, docs::PATH).target, docs::TARGET);
@@ -53,7 +56,11 @@ fn artifacts_are_sorted_with_targets_and_sources() {
             assert!(artifact(&arts, p).sources.contains(&"domain".to_string()));
         }
         for a in &arts {
-            assert!(!a.sources.is_empty(), "{} lists no config source", a.path.as_str());
+            assert!(
+                !a.sources.is_empty(),
+                "{} lists no config source",
+                a.path.as_str()
+            );
             let mut sorted = a.sources.clone();
             sorted.sort();
             sorted.dedup();
