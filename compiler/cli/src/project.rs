@@ -66,7 +66,8 @@ pub fn inputs(root: &Path, records: &[SourceRecord]) -> Result<Vec<Input>, Strin
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Every regular file under `dir`, sorted, not following symbolic links.
+pub fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {

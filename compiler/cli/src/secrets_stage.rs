@@ -212,20 +212,7 @@ pub fn check_inputs(root: &Path, lab: &Lab) -> Result<Vec<Diagnostic>, String> {
     Ok(diags)
 }
 
-/// Every regular file under `dir`, sorted, not following symbolic links.
-pub fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let t = e.file_type()?;
-        if t.is_dir() {
-            walk(&e.path(), out)?;
-        } else if t.is_file() {
-            out.push(e.path());
-        }
-    }
-    Ok(())
-}
+pub use crate::project::walk;
 
 /// The age identities: sops's discovery, then the project's `TEST ONLY` demo keys
 /// (`configs/secrets/*.agekey`). A key source that cannot be read is HLC607.
