@@ -134,7 +134,9 @@ fn apply_with(plan: Plan, fs_: &dyn Fs) -> Result<Report, OutError> {
     }
     // A pruned directory may have been a sync target; keep only those that still exist.
 
-    // 3. Created and updated files.
+    // 3. Created and updated files: every temp file first, one sync of the filesystem, then
+    //    the renames (a rename never exposes data that is not yet durable).
+    let mut pending = Vec::new();
     for (a, st) in plan.artifacts.iter().zip(&plan.status) {
         let created = match st {
             Status::Create => true,
@@ -152,12 +154,24 @@ fn apply_with(plan: Plan, fs_: &dyn Fs) -> Result<Report, OutError> {
             Walk::Reached(Node::Missing) => {} // an owned file vanished: write it anew
             _ => return Err(race(out, &a.path, ConflictReason::NotAFile)),
         }
-        hfs::write_atomic(fs_, &parent, a.path.file_name(), &a.contents)?;
+        let tmp = hfs::write_temp(fs_, &parent, a.path.file_name(), &a.contents)?;
+        pending.push((tmp, parent, &a.path, created));
+    }
+    if !pending.is_empty() {
+        fs_.sync_filesystem(out)
+            .map_err(|e| OutError::io("syncing", out, e))?;
+    }
+    for (tmp, parent, path, created) in pending {
+        let target = parent.join(path.file_name());
+        if let Err(e) = fs_.rename(&tmp, &target) {
+            let _ = fs_.remove_file(&tmp);
+            return Err(OutError::io("renaming into place", target, e));
+        }
         dirs_to_sync.insert(parent);
         if created {
-            report.created.push(a.path.clone());
+            report.created.push(path.clone());
         } else {
-            report.updated.push(a.path.clone());
+            report.updated.push(path.clone());
         }
     }
 

@@ -17,10 +17,16 @@ pub(crate) trait Fs {
     /// Creates `path` exclusively (fails if it exists, never follows a link), writes `bytes`,
     /// and fsyncs the file.
     fn write_new(&self, path: &Path, bytes: &[u8]) -> io::Result<()>;
+    /// Like [`Fs::write_new`] but without the fsync: artifacts are written in bulk and made
+    /// durable together by one [`Fs::sync_filesystem`] before any of them is renamed into place.
+    fn write_new_unsynced(&self, path: &Path, bytes: &[u8]) -> io::Result<()>;
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
     fn remove_file(&self, path: &Path) -> io::Result<()>;
     fn remove_dir(&self, path: &Path) -> io::Result<()>;
     fn sync_dir(&self, path: &Path) -> io::Result<()>;
+    /// Makes every file written so far on the filesystem holding `path` durable (one
+    /// `syncfs(2)` on Linux instead of one fsync per file, which dominated large builds).
+    fn sync_filesystem(&self, path: &Path) -> io::Result<()>;
 }
 
 /// The real filesystem.
@@ -35,6 +41,36 @@ impl Fs for RealFs {
         let mut f = OpenOptions::new().write(true).create_new(true).open(path)?;
         f.write_all(bytes)?;
         f.sync_all()
+    }
+
+    fn write_new_unsynced(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        let mut f = OpenOptions::new().write(true).create_new(true).open(path)?;
+        f.write_all(bytes)
+    }
+
+    fn sync_filesystem(&self, path: &Path) -> io::Result<()> {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            let dir = File::open(path)?;
+            // SAFETY: `syncfs` only reads the file descriptor, which is open for the call.
+            if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        }
+        #[cfg(all(unix, not(target_os = "linux")))]
+        {
+            let _ = path;
+            // SAFETY: `sync` takes no arguments and cannot fail.
+            unsafe { libc::sync() };
+            Ok(())
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = path;
+            Ok(())
+        }
     }
 
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
@@ -100,6 +136,19 @@ impl Fs for FaultFs {
         }
         self.tick()?;
         RealFs.write_new(path, bytes)
+    }
+
+    fn write_new_unsynced(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        if self.remaining.get() == 0 {
+            let _ = RealFs.write_new_unsynced(path, &bytes[..bytes.len() / 2]);
+        }
+        self.tick()?;
+        RealFs.write_new_unsynced(path, bytes)
+    }
+
+    fn sync_filesystem(&self, path: &Path) -> io::Result<()> {
+        self.tick()?;
+        RealFs.sync_filesystem(path)
     }
 
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
@@ -240,6 +289,29 @@ pub(crate) fn write_atomic(
         return Err(OutError::io("renaming into place", target, e));
     }
     Ok(())
+}
+
+/// Writes `bytes` to a fresh temp file beside `dir/name`, without fsync; returns its path. The
+/// caller syncs the filesystem, then renames it into place. On failure the temp file is removed
+/// when possible.
+pub(crate) fn write_temp(
+    fs_: &dyn Fs,
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+) -> Result<PathBuf, OutError> {
+    let mut attempt = 0;
+    loop {
+        let tmp = dir.join(temp_name(name));
+        match fs_.write_new_unsynced(&tmp, bytes) {
+            Ok(()) => return Ok(tmp),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 8 => attempt += 1,
+            Err(e) => {
+                let _ = fs_.remove_file(&tmp);
+                return Err(OutError::io("writing", dir.join(name), e));
+            }
+        }
+    }
 }
 
 /// Removes every stale temp file (see [`is_temp_name`]) under `out_dir`, without following
