@@ -25,6 +25,11 @@ fn check_case(case: &Path) -> Result<(), String> {
     if human.stderr.contains("internal error") || human.stderr.contains("panicked") {
         return Err(format!("{name}: internal error\n{}", human.stderr));
     }
+    if human.stderr.contains("AGE-SECRET-KEY-1Q") {
+        return Err(format!(
+            "{name}: a private key from the configuration is quoted in a diagnostic"
+        ));
+    }
     golden(&case.join("stderr.txt"), &human.stderr).map_err(|e| format!("{name}: {e}"))?;
     let json = run(&["build", "--check", "--format", "json"], case);
     let doc: serde_json::Value = serde_json::from_str(&json.stdout)

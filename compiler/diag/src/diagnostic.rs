@@ -43,6 +43,9 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     pub help: Option<String>,
     pub notes: Vec<String>,
+    /// The source at `span` may hold a secret (e.g. a private key pasted where a public one
+    /// belongs): renderings give its location but never quote its text.
+    pub hide_source: bool,
 }
 
 impl Diagnostic {
@@ -57,6 +60,7 @@ impl Diagnostic {
             labels: Vec::new(),
             help: None,
             notes: Vec::new(),
+            hide_source: false,
         }
     }
 
@@ -99,6 +103,11 @@ impl Diagnostic {
                 message: message.into(),
             });
         }
+        self
+    }
+
+    pub fn hiding_source(mut self) -> Self {
+        self.hide_source = true;
         self
     }
 

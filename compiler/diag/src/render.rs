@@ -22,13 +22,15 @@ pub fn human(
     let config = term::Config::default();
     for d in diags {
         let mut labels = Vec::new();
-        if let Some(span) = d.span {
+        if d.hide_source {
+            // Location only: the text there may be a secret.
+        } else if let Some(span) = d.span {
             labels.push(cs::Label::primary(
                 span.file.0 as usize,
                 span.start as usize..span.end as usize,
             ));
         }
-        for l in &d.labels {
+        for l in d.labels.iter().filter(|_| !d.hide_source) {
             labels.push(
                 cs::Label::secondary(
                     l.span.file.0 as usize,
@@ -38,6 +40,14 @@ pub fn human(
             );
         }
         let mut notes = Vec::new();
+        if d.hide_source {
+            if let Some(l) = d.span.and_then(|s| sources.locate(s)) {
+                notes.push(format!(
+                    "at {}:{}:{} (source not shown: it may hold a secret)",
+                    l.file, l.line, l.column
+                ));
+            }
+        }
         if d.span.is_none() {
             if let Some(file) = &d.file {
                 notes.push(format!("in {file}"));

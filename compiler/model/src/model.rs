@@ -1279,12 +1279,12 @@ fn age_recipients(d: &mut Decoder, n: &Node, p: &str) -> Vec<Sp<String>> {
                 } else {
                     "this is not an age X25519 recipient"
                 };
-                d.error(
-                    "HLC118",
-                    what.to_string(),
-                    s.span,
-                    p,
-                    "write the public key printed by `hlc secrets init` or `age-keygen -y KEYFILE` (age1…, 62 characters); never the AGE-SECRET-KEY-1… identity",
+                d.diags.push(
+                    hlc_diag::Diagnostic::error("HLC118", what)
+                        .with_span(s.span)
+                        .with_path(p)
+                        .with_help("write the public key printed by `hlc secrets init` or `age-keygen -y KEYFILE` (age1…, 62 characters); never the AGE-SECRET-KEY-1… identity")
+                        .hiding_source(),
                 );
                 None
             }
