@@ -57,7 +57,11 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 /// The format of a SOPS file in out/ or configs/secrets/: by extension, YAML otherwise
 /// (`talosconfig`).
 fn sops_format(path: &str) -> hlc_sops::Format {
-    hlc_sops::Format::from_path(path).unwrap_or(hlc_sops::Format::Yaml)
+    if path.ends_with("talosconfig") {
+        hlc_sops::Format::Yaml
+    } else {
+        hlc_sops::Format::from_path(path)
+    }
 }
 
 fn is_sops(path: &str, bytes: &[u8]) -> bool {
@@ -79,10 +83,12 @@ fn sops_verify(
     let expected = dir.path().join(match format {
         hlc_sops::Format::Json => "expected.json",
         hlc_sops::Format::Yaml => "expected.yaml",
+        hlc_sops::Format::Dotenv => "expected.env",
+        hlc_sops::Format::Binary => "expected.bin",
     });
     std::fs::write(&expected, format.emit(&plain.document).unwrap()).unwrap();
     let mut cmd = Command::new(shared().join("tools/sops-verify"));
-    if hlc_sops::Format::from_path(rel).is_none() {
+    if rel.ends_with("talosconfig") {
         cmd.env("SOPS_VERIFY_TYPE", "yaml");
     }
     let out = cmd
@@ -137,7 +143,7 @@ fn every_committed_sops_file_decrypts_with_real_sops_and_the_demo_key() {
         }
         // configs/secrets/ holds no plaintext YAML/JSON at all.
         for (rel, bytes) in files(&project.join("configs/secrets")) {
-            if hlc_sops::Format::from_path(&rel).is_some() {
+            if hlc_sops::Format::from_path(&rel).has_keys() {
                 assert!(
                     is_sops(&rel, &bytes),
                     "{}: configs/secrets/{rel} is not SOPS-encrypted",
@@ -251,6 +257,30 @@ fn check_is_keyless_and_a_build_without_a_matching_key_writes_nothing() {
         "{}",
         b.stderr
     );
+    assert_eq!(files(&lab.path().join("out")), before, "out/ was touched");
+    // The secrets stage's findings come in the format asked for, in the one document.
+    let env = [("SOPS_AGE_KEY_FILE", key.to_str().unwrap())];
+    for args in [
+        &["build", "--format", "json"][..],
+        &["build", "--check", "--format", "json"][..],
+    ] {
+        let j = run_env(args, lab.path(), &env);
+        assert_eq!(j.code, 1, "{args:?}: {}", j.stderr);
+        assert!(
+            !j.stderr.contains("HLC604"),
+            "{args:?}: human output: {}",
+            j.stderr
+        );
+        let doc: serde_json::Value = serde_json::from_str(&j.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: not one JSON document ({e}): {}", j.stdout));
+        let codes: Vec<&str> = doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|d| d["code"].as_str())
+            .collect();
+        assert!(codes.contains(&"HLC604"), "{args:?}: {codes:?}");
+    }
     assert_eq!(files(&lab.path().join("out")), before, "out/ was touched");
     // `secrets get` with no key at all.
     let g = run_env(&["secrets", "get", "authentik-secret-key"], lab.path(), &[]);
@@ -404,4 +434,84 @@ fn a_canary_secret_in_a_plaintext_artifact_fails_the_build_without_being_printed
         );
     }
     assert_eq!(files(&root.join("out")), before, "out/ was touched");
+}
+
+#[test]
+fn secrets_in_dotenv_and_binary_files_are_set_read_and_opened_by_real_sops() {
+    let lab = multi_site();
+    let root = lab.path();
+    let defs = root.join("configs/secrets.ncl");
+    let text = std::fs::read_to_string(&defs).unwrap();
+    std::fs::write(
+        &defs,
+        text.trim_end().trim_end_matches('}').to_string()
+            + "  db-password = { file = \"app.env\", key = \"DB_PASSWORD\" },\n  \
+               db-user = { file = \"app.env\", key = \"DB_USER\" },\n  \
+               ca-bundle = { file = \"ca.pem\", key = \"data\" },\n  \
+               wrong-key = { file = \"ca.pem\", key = \"body\" },\n}\n",
+    )
+    .unwrap();
+    // A binary file has one value, `data`: another key is refused before anything is written.
+    let s = run_stdin(&["secrets", "set", "wrong-key"], root, &[], Some("x\n"));
+    assert_eq!(s.code, 1, "{}", s.stderr);
+    assert!(s.stderr.contains("`data`"), "{}", s.stderr);
+    let values = [
+        ("db-password", "pa55word-with=equals"),
+        ("db-user", "app"),
+        (
+            "ca-bundle",
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+        ),
+    ];
+    for (name, value) in values {
+        let s = run_stdin(
+            &["secrets", "set", name],
+            root,
+            &[],
+            Some(&format!("{value}\n")),
+        );
+        assert_eq!(s.code, 0, "{name}: {}", s.stderr);
+        let g = run_env(&["secrets", "get", name], root, &[]);
+        assert_eq!((g.code, g.stdout.as_str()), (0, value), "{}", g.stderr);
+    }
+    let secrets = root.join("configs/secrets");
+    let env = std::fs::read_to_string(secrets.join("app.env")).unwrap();
+    assert!(env.contains("DB_PASSWORD=ENC[AES256_GCM,data:"), "{env}");
+    assert!(
+        env.contains("\nsops_mac=ENC[") && env.contains("\nsops_version="),
+        "{env}"
+    );
+    assert!(!env.contains("pa55word"), "{env}");
+    let pem = std::fs::read_to_string(secrets.join("ca.pem")).unwrap();
+    assert!(
+        pem.starts_with("{\n\t\"data\": \"ENC[AES256_GCM,data:"),
+        "{pem}"
+    );
+    assert!(!pem.contains("BEGIN CERTIFICATE"));
+    // The real sops opens both (by their extensions: dotenv, binary).
+    let key = secrets.join("demo.agekey");
+    let ids = hlc_sops::parse_identities(&std::fs::read_to_string(&key).unwrap()).unwrap();
+    for rel in ["app.env", "ca.pem"] {
+        sops_verify(&secrets.join(rel), rel, &key, &ids).unwrap();
+    }
+    // Setting one value again keeps the other value's ciphertext (zero churn).
+    let line = |t: &str, k: &str| t.lines().find(|l| l.starts_with(k)).map(String::from);
+    let s = run_stdin(
+        &["secrets", "set", "db-password"],
+        root,
+        &[],
+        Some("changed\n"),
+    );
+    assert_eq!(s.code, 0, "{}", s.stderr);
+    let env2 = std::fs::read_to_string(secrets.join("app.env")).unwrap();
+    assert_eq!(line(&env, "DB_USER="), line(&env2, "DB_USER="));
+    assert_ne!(line(&env, "DB_PASSWORD="), line(&env2, "DB_PASSWORD="));
+    // The misnamed key is a configuration error of `hlc check`, at its line.
+    let c = run_env(&["check"], root, &[]);
+    assert_eq!(c.code, 1, "{}", c.stderr);
+    assert!(
+        c.stderr.contains("HLC602") && c.stderr.contains("binary file"),
+        "{}",
+        c.stderr
+    );
 }

@@ -34,11 +34,19 @@ fn out_error(e: OutError) -> u8 {
     }
 }
 
+/// Why rendering and planning stopped: a failure already reported (its exit code), or findings
+/// of the secrets stage that the caller reports together with the configuration's, in the
+/// output format asked for.
+enum Stop {
+    Exit(u8),
+    Diags(Vec<Diagnostic>),
+}
+
 /// Renders the artifacts of a checked lab, with the secrets stage (decrypt the inputs, encrypt
 /// the secret artifacts, `.sops.yaml`, leak guard: see `secrets_stage`).
-fn render(root: &Path, fe: &Frontend) -> Result<Vec<hlc_out::Artifact>, u8> {
+fn render(root: &Path, fe: &Frontend) -> Result<Vec<hlc_out::Artifact>, Stop> {
     let (Some(lab), Some(analysis)) = (&fe.lab, &fe.analysis) else {
-        return Err(fatal("internal error: no model to render"));
+        return Err(Stop::Exit(fatal("internal error: no model to render")));
     };
     let ctx = hlc_render::RenderContext {
         waves: analysis.waves.clone(),
@@ -47,30 +55,42 @@ fn render(root: &Path, fe: &Frontend) -> Result<Vec<hlc_out::Artifact>, u8> {
     };
     match timings::time("render", || crate::secrets_stage::run(root, lab, ctx)) {
         Ok(a) => Ok(a),
-        Err(crate::secrets_stage::StageError::Fatal(m)) => Err(fatal(&m)),
-        Err(crate::secrets_stage::StageError::Diags(d)) => {
-            output::diagnostics(&d, &fe.sources, DiagFormat::Human);
-            Err(1)
-        }
+        Err(crate::secrets_stage::StageError::Fatal(m)) => Err(Stop::Exit(fatal(&m))),
+        Err(crate::secrets_stage::StageError::Diags(d)) => Err(Stop::Diags(d)),
     }
 }
 
-/// Renders and plans; prints the configuration's diagnostics first unless `format` is `None`
-/// (the caller reports them itself).
-fn plan(root: &Path, fe: &Frontend, format: Option<DiagFormat>) -> Result<hlc_out::Plan, u8> {
-    if let Some(format) = format {
-        output::diagnostics(&fe.diags.0, &fe.sources, format);
-    }
+/// Renders and plans. Reports nothing itself: a configuration with errors stops with
+/// `Stop::Diags` (empty: the configuration's own diagnostics are the report).
+fn plan_only(root: &Path, fe: &Frontend) -> Result<hlc_out::Plan, Stop> {
     if fe.diags.has_errors() {
-        return Err(1);
+        return Err(Stop::Diags(Vec::new()));
     }
     let artifacts = render(root, fe)?;
-    let inputs =
-        timings::time("hash", || project::inputs(root, &fe.records)).map_err(|m| fatal(&m))?;
+    let inputs = timings::time("hash", || project::inputs(root, &fe.records))
+        .map_err(|m| Stop::Exit(fatal(&m)))?;
     timings::time("plan", || {
         hlc_out::plan(&root.join("out"), artifacts, inputs, VERSION)
     })
-    .map_err(out_error)
+    .map_err(|e| Stop::Exit(out_error(e)))
+}
+
+/// Renders and plans, then reports the configuration's diagnostics and any of the secrets stage
+/// in one document of `format`.
+fn plan(root: &Path, fe: &Frontend, format: DiagFormat) -> Result<hlc_out::Plan, u8> {
+    match plan_only(root, fe) {
+        Ok(p) => {
+            output::diagnostics(&fe.diags.0, &fe.sources, format);
+            Ok(p)
+        }
+        Err(Stop::Exit(c)) => Err(c),
+        Err(Stop::Diags(d)) => {
+            let mut all = fe.diags.0.clone();
+            all.extend(d);
+            output::diagnostics(&all, &fe.sources, format);
+            Err(1)
+        }
+    }
 }
 
 pub fn build(root: Option<PathBuf>, check: bool, format: DiagFormat) -> u8 {
@@ -91,7 +111,7 @@ pub fn build(root: Option<PathBuf>, check: bool, format: DiagFormat) -> u8 {
     if check && format != DiagFormat::Human {
         return build_check_report(&root, &fe, format);
     }
-    let plan = match plan(&root, &fe, Some(format)) {
+    let plan = match plan(&root, &fe, format) {
         Ok(p) => p,
         Err(c) => return c,
     };
@@ -135,16 +155,14 @@ pub fn build(root: Option<PathBuf>, check: bool, format: DiagFormat) -> u8 {
 /// `out/` that differs (HLC502) in one document.
 fn build_check_report(root: &Path, fe: &Frontend, format: DiagFormat) -> u8 {
     let mut diags = fe.diags.0.clone();
-    if !fe.diags.has_errors() {
-        let plan = match plan(root, fe, None) {
-            Ok(p) => p,
-            Err(c) => return c,
-        };
-        diags.extend(hlc_out::check(&plan).iter().map(|d| {
+    match plan_only(root, fe) {
+        Ok(plan) => diags.extend(hlc_out::check(&plan).iter().map(|d| {
             Diagnostic::error("HLC502", format!("out/{d}"))
                 .with_file(format!("out/{}", d.path))
                 .with_help("run `hlc build` and commit out/")
-        }));
+        })),
+        Err(Stop::Exit(c)) => return c,
+        Err(Stop::Diags(d)) => diags.extend(d),
     }
     output::diagnostics(&diags, &fe.sources, format);
     u8::from(diags.iter().any(Diagnostic::is_error))
@@ -235,7 +253,7 @@ pub fn diff(root: Option<PathBuf>, format: DiagFormat) -> u8 {
         Ok(x) => x,
         Err(c) => return c,
     };
-    match plan(&root, &fe, Some(format)) {
+    match plan(&root, &fe, format) {
         Ok(p) => {
             let _ = std::io::stdout().lock().write_all(p.diff().as_bytes());
             0

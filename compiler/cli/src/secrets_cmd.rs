@@ -118,12 +118,14 @@ fn secret_target(
         return Err(1);
     }
     let rel = format!("{SECRETS_DIR}/{}", s.file.value);
-    let Some(format) = Format::from_path(&s.file.value) else {
+    let format = Format::from_path(&s.file.value);
+    if format == Format::Binary && s.key.value != "data" {
         eprintln!(
-            "error: {rel} is not a .yaml/.yml/.json file\n  = help: secret files are YAML or JSON"
+            "error: {rel} is a binary file, whose one value is `data`, not `{}`\n  = help: write `key = \"data\"`, or keep the secret in a .yaml, .json or .env file",
+            s.key.value
         );
         return Err(1);
-    };
+    }
     Ok((root.join(&rel), rel, format, s.key.value.clone()))
 }
 
@@ -343,10 +345,7 @@ pub fn edit(root: Option<PathBuf>, file: &Path) -> u8 {
         "{SECRETS_DIR}/{}",
         inner.to_string_lossy().replace('\\', "/")
     );
-    let Some(format) = Format::from_path(&rel) else {
-        eprintln!("error: {rel} is not a .yaml/.yml/.json file");
-        return 1;
-    };
+    let format = Format::from_path(&rel);
     let ids = match identities(&root, &fe) {
         Ok(i) => i,
         Err(c) => return c,
@@ -482,9 +481,13 @@ pub fn rotate(root: Option<PathBuf>, new_data_key: bool) -> u8 {
             .to_string_lossy()
             .replace('\\', "/");
         let rel = format!("{SECRETS_DIR}/{inner}");
-        let Some(format) = Format::from_path(&rel) else {
+        let format = Format::from_path(&rel);
+        // Other files (demo keys, notes) are rotated only when they are SOPS binary files.
+        if !format.has_keys()
+            && !matches!(read_no_follow(&path), Ok(Some(b)) if hlc_sops::inspect(&b, format).is_ok())
+        {
             continue;
-        };
+        }
         match open(&path, &rel, format, &ids) {
             Ok(Some((prev, d))) => opened.push((path, rel, format, prev, d)),
             Ok(None) => {}

@@ -129,18 +129,7 @@ pub fn check_inputs(root: &Path, lab: &Lab) -> Result<Vec<Diagnostic>, String> {
             }
             Err(e) => return Err(format!("cannot read {rel}: {e}")),
         };
-        let Some(format) = Format::from_path(file) else {
-            for n in names {
-                diags.push(secret_file_diag(
-                    "HLC603",
-                    format!("secret `{n}`: {rel} is not a YAML or JSON file"),
-                    lab,
-                    n,
-                    "keep secrets in SOPS-encrypted .yaml or .json files under configs/secrets/",
-                ));
-            }
-            continue;
-        };
+        let format = Format::from_path(file);
         let doc = match hlc_sops::inspect(&bytes, format) {
             Ok(_) => format.parse(&bytes).ok(),
             Err(e) => {
@@ -167,7 +156,17 @@ pub fn check_inputs(root: &Path, lab: &Lab) -> Result<Vec<Diagnostic>, String> {
         let top = doc.as_ref().and_then(|d| d.docs.first());
         for n in names {
             let key = &lab.secrets[n].key;
-            if top.and_then(|m| m.get(&key.value)).is_none() {
+            if format == Format::Binary && key.value != "data" {
+                diags.push(
+                    Diagnostic::error(
+                        "HLC602",
+                        format!("secret `{n}`: {rel} is a binary file, whose one value is `data`, not `{}`", key.value),
+                    )
+                    .with_span(key.span)
+                    .with_path(format!("secrets.{n}.key"))
+                    .with_help("write `key = \"data\"` (the whole decrypted file), or keep the secret in a .yaml, .json or .env file"),
+                );
+            } else if top.and_then(|m| m.get(&key.value)).is_none() {
                 diags.push(
                     Diagnostic::error(
                         "HLC602",
@@ -196,9 +195,11 @@ pub fn check_inputs(root: &Path, lab: &Lab) -> Result<Vec<Diagnostic>, String> {
         if files.contains_key(&rel_in) {
             continue;
         }
-        let Some(format) = Format::from_path(&rel_in) else {
+        // Other files (demo keys, notes) are not secret inputs unless a secret names them.
+        let format = Format::from_path(&rel_in);
+        if !format.has_keys() {
             continue;
-        };
+        }
         let rel = format!("{SECRETS_DIR}/{rel_in}");
         let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {rel}: {e}"))?;
         if hlc_sops::inspect(&bytes, format).is_err() {
@@ -293,10 +294,8 @@ pub fn decrypt_inputs(
     }
     for (file, names) in files_of(lab) {
         let rel = format!("{SECRETS_DIR}/{file}");
-        let (Some(format), Ok(Some(bytes))) = (
-            Format::from_path(&file),
-            read_no_follow(&root.join(SECRETS_DIR).join(&file)),
-        ) else {
+        let format = Format::from_path(&file);
+        let Ok(Some(bytes)) = read_no_follow(&root.join(SECRETS_DIR).join(&file)) else {
             continue;
         };
         if hlc_sops::inspect(&bytes, format).is_err() {
@@ -330,10 +329,14 @@ pub fn decrypt_inputs(
                     None => diags.push(
                         Diagnostic::error(
                             "HLC602",
-                            format!(
-                                "secret `{n}`: `{}` in {rel} is not a single value",
-                                key.value
-                            ),
+                            if matches!(v, hlc_sops::Value::Bytes(_)) {
+                                format!("secret `{n}`: {rel} is not UTF-8 text")
+                            } else {
+                                format!(
+                                    "secret `{n}`: `{}` in {rel} is not a single value",
+                                    key.value
+                                )
+                            },
                         )
                         .with_span(key.span)
                         .with_path(format!("secrets.{n}.key"))
@@ -396,6 +399,26 @@ fn plaintext(a: &SecretArtifact) -> Result<hlc_sops::Document, hlc_sops::Error> 
                 message: e.to_string(),
             })?;
             Format::Json.parse(text.as_bytes())
+        }
+        // A flat object of strings; a string body.
+        Format::Dotenv | Format::Binary => {
+            let bad = || hlc_sops::Error::Emit {
+                format: a.format,
+                message: "a dotenv artifact is an object of strings, a binary one a string".into(),
+            };
+            let mut map = hlc_sops::Map::new();
+            match (&a.document, a.format) {
+                (serde_json::Value::Object(o), Format::Dotenv) => {
+                    for (k, v) in o {
+                        map.push(k.clone(), hlc_sops::Value::str(v.as_str().ok_or_else(bad)?));
+                    }
+                }
+                (serde_json::Value::String(body), Format::Binary) => {
+                    map.push("data", hlc_sops::Value::str(body.clone()));
+                }
+                _ => return Err(bad()),
+            }
+            Ok(hlc_sops::Document::single(map))
         }
     }
 }

@@ -26,12 +26,18 @@ pub(crate) fn leaf_bytes(v: &Value) -> Option<(Vec<u8>, &'static str)> {
             "bool",
         ),
         Value::Time(t) => (t.as_bytes().to_vec(), "time"),
+        Value::Bytes(b) => (b.clone(), "str"),
         Value::Null | Value::Map(_) | Value::Seq(_) | Value::Comment(_) => return None,
     })
 }
 
 fn typed_value(bytes: Vec<u8>, typ: &str) -> std::result::Result<Value, String> {
-    let text = String::from_utf8(bytes).map_err(|_| "plaintext is not UTF-8".to_string())?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        // A binary file's body may be any bytes.
+        Err(e) if typ == "str" => return Ok(Value::Bytes(e.into_bytes())),
+        Err(_) => return Err("plaintext is not UTF-8".to_string()),
+    };
     Ok(match typ {
         "str" | "bytes" => Value::Str(text),
         "int" => Value::Int(text.parse().map_err(|_| "bad int plaintext".to_string())?),

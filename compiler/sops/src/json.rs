@@ -96,6 +96,12 @@ fn emit_value(out: &mut String, v: &Value, level: usize) -> Result<()> {
             message: "NaN and infinities cannot be written as JSON numbers".into(),
         })?),
         Value::Str(s) | Value::Time(s) => string(out, s),
+        Value::Bytes(_) => {
+            return Err(Error::Emit {
+                format: Format::Json,
+                message: "a value is not UTF-8 text".into(),
+            })
+        }
         Value::Map(m) => emit_map(out, m, level)?,
         Value::Seq(items) => {
             let items: Vec<_> = items

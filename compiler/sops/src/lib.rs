@@ -1,7 +1,7 @@
 //! # hlc-sops: a native SOPS implementation (age + AES-256-GCM)
 //!
-//! Reads and writes [SOPS](https://github.com/getsops/sops) files for YAML
-//! and JSON documents with age recipients, byte-compatible in structure
+//! Reads and writes [SOPS](https://github.com/getsops/sops) files (YAML, JSON, dotenv and binary)
+//! with age recipients, byte-compatible in structure
 //! with sops 3.11 and accepted by `sops`, Flux's kustomize-controller and
 //! helm-secrets. It never shells out, never reads the clock, and takes its
 //! randomness from the caller, so a build can be deterministic.
@@ -96,7 +96,7 @@
 //!
 //! ## Not supported
 //!
-//! dotenv, INI and binary stores; PGP/KMS/Vault key sources, key groups and
+//! The INI store; PGP/KMS/Vault key sources, key groups and
 //! Shamir; `encrypted_comment_regex`/`unencrypted_comment_regex`;
 //! `SOPS_AGE_KEY_CMD` and SSH identities.
 
@@ -106,6 +106,7 @@ mod cipher;
 mod config;
 mod engine;
 mod error;
+mod flat;
 mod json;
 mod keys;
 mod metadata;
@@ -139,6 +140,10 @@ pub enum Format {
     Yaml,
     /// JSON, one object.
     Json,
+    /// dotenv (`KEY=value` lines); every value is a string.
+    Dotenv,
+    /// Any other file: the whole body is the one value `data`; encrypted as JSON.
+    Binary,
 }
 
 impl fmt::Display for Format {
@@ -146,33 +151,45 @@ impl fmt::Display for Format {
         f.write_str(match self {
             Format::Yaml => "YAML",
             Format::Json => "JSON",
+            Format::Dotenv => "dotenv",
+            Format::Binary => "binary",
         })
     }
 }
 
 impl Format {
-    /// The format sops would pick from a file name (`.yaml`/`.yml`, `.json`),
-    /// `None` for other (unsupported) stores.
-    pub fn from_path(path: &str) -> Option<Format> {
+    /// The format sops picks from a file name: `.yaml`/`.yml`, `.json`, `.env`, else binary.
+    pub fn from_path(path: &str) -> Format {
         let lower = path.to_ascii_lowercase();
         if lower.ends_with(".yaml") || lower.ends_with(".yml") {
-            Some(Format::Yaml)
+            Format::Yaml
         } else if lower.ends_with(".json") {
-            Some(Format::Json)
+            Format::Json
+        } else if lower.ends_with(".env") {
+            Format::Dotenv
         } else {
-            None
+            Format::Binary
         }
     }
 
-    /// Parses a document. Never panics on malformed input.
+    /// Whether values are addressed by key paths inside the file (YAML, JSON, dotenv), as
+    /// opposed to a binary file whose whole body is one value.
+    pub fn has_keys(self) -> bool {
+        self != Format::Binary
+    }
+
+    /// Parses a plaintext document. Never panics on malformed input. A binary file becomes
+    /// `{data: <body>}`.
     pub fn parse(self, bytes: &[u8]) -> Result<Document> {
-        let text = std::str::from_utf8(bytes).map_err(|e| Error::Parse {
-            format: self,
-            message: format!("not UTF-8 (byte {})", e.valid_up_to()),
-        })?;
+        if self == Format::Binary {
+            return Ok(Document::single(flat::parse_binary(bytes)));
+        }
+        let text = self.utf8(bytes)?;
         let docs = match self {
             Format::Yaml => yaml::parse(text)?,
             Format::Json => vec![json::parse(text)?],
+            Format::Dotenv => vec![flat::parse_dotenv(text)?],
+            Format::Binary => unreachable!("handled above"),
         };
         if docs.is_empty() {
             return Err(Error::Parse {
@@ -183,17 +200,53 @@ impl Format {
         Ok(Document { docs })
     }
 
-    /// Writes a document deterministically: same tree, same bytes.
+    fn utf8(self, bytes: &[u8]) -> Result<&str> {
+        std::str::from_utf8(bytes).map_err(|e| Error::Parse {
+            format: self,
+            message: format!("not UTF-8 (byte {})", e.valid_up_to()),
+        })
+    }
+
+    /// Parses an encrypted file of this format (metadata under a `sops` key of each document).
+    fn parse_file(self, bytes: &[u8]) -> Result<Document> {
+        match self {
+            Format::Yaml | Format::Json => self.parse(bytes),
+            Format::Dotenv => Ok(Document::single(flat::unflatten_metadata(
+                flat::parse_dotenv(self.utf8(bytes)?)?,
+            )?)),
+            Format::Binary => Ok(Document::single(flat::parse_binary_file(
+                self.utf8(bytes)?,
+            )?)),
+        }
+    }
+
+    /// Writes a plaintext document deterministically: same tree, same bytes. A binary
+    /// document is written as its body.
     pub fn emit(self, doc: &Document) -> Result<Vec<u8>> {
         match self {
             Format::Yaml => Ok(yaml::emit(&doc.docs).into_bytes()),
-            Format::Json => match doc.docs.as_slice() {
-                [one] => Ok(json::emit(one)?.into_bytes()),
+            Format::Json | Format::Dotenv | Format::Binary => match doc.docs.as_slice() {
+                [one] => match self {
+                    Format::Dotenv => Ok(flat::emit_dotenv(one)?.into_bytes()),
+                    Format::Binary => flat::emit_binary(one),
+                    _ => Ok(json::emit(one)?.into_bytes()),
+                },
                 _ => Err(Error::Emit {
                     format: self,
-                    message: "JSON holds exactly one document".into(),
+                    message: format!("a {self} file holds exactly one document"),
                 }),
             },
+        }
+    }
+
+    /// Writes an encrypted document (each document carries its `sops` map).
+    fn emit_file(self, doc: &Document) -> Result<Vec<u8>> {
+        match (self, doc.docs.as_slice()) {
+            (Format::Dotenv, [one]) => {
+                Ok(flat::emit_dotenv(&flat::flatten_metadata(one))?.into_bytes())
+            }
+            (Format::Binary, [one]) => Ok(json::emit(one)?.into_bytes()),
+            _ => self.emit(doc),
         }
     }
 }
@@ -292,18 +345,35 @@ fn prepare_plaintext(plain: &Document, format: Format) -> Result<Document> {
     if plain.docs.iter().any(|d| d.get("sops").is_some()) {
         return Err(Error::PlaintextHasSopsKey);
     }
-    if format == Format::Json {
-        if plain.docs.len() != 1 {
-            return Err(Error::Emit {
-                format,
-                message: "JSON holds exactly one document".into(),
-            });
-        }
-        return Ok(Document {
-            docs: plain.docs.iter().map(Map::without_comments).collect(),
+    if format != Format::Yaml && plain.docs.len() != 1 {
+        return Err(Error::Emit {
+            format,
+            message: format!("a {format} file holds exactly one document"),
         });
     }
-    Ok(plain.clone())
+    match format {
+        Format::Json => Ok(Document {
+            docs: plain.docs.iter().map(Map::without_comments).collect(),
+        }),
+        Format::Binary => {
+            // Checks the shape (`{data}` only).
+            flat::emit_binary(&plain.docs[0])?;
+            Ok(plain.clone())
+        }
+        Format::Dotenv => {
+            flat::emit_dotenv(&plain.docs[0])?;
+            Ok(plain.clone())
+        }
+        Format::Yaml => {
+            if plain.docs.iter().any(|d| d.has_bytes()) {
+                return Err(Error::Emit {
+                    format,
+                    message: "a value is not UTF-8 text".into(),
+                });
+            }
+            Ok(plain.clone())
+        }
+    }
 }
 
 /// IVs of a previous file, by (aad, type, plaintext): reused only for the
@@ -367,7 +437,7 @@ fn seal(
     for d in &mut docs {
         d.push("sops", Value::Map(meta_map.clone()));
     }
-    opts.format.emit(&Document { docs })
+    opts.format.emit_file(&Document { docs })
 }
 
 fn random_iv(rng: &mut dyn RngCore) -> [u8; cipher::IV_LEN] {
@@ -416,7 +486,7 @@ pub fn encrypt<R: CryptoRng + RngCore>(
 
 /// Parses a file and splits off its metadata (from the first document).
 fn open_file(file: &[u8], format: Format) -> Result<(Document, Metadata)> {
-    let mut doc = format.parse(file)?;
+    let mut doc = format.parse_file(file)?;
     let mut meta = None;
     for (i, d) in doc.docs.iter_mut().enumerate() {
         let m = d.remove("sops");
@@ -605,11 +675,12 @@ pub fn reencrypt_if_changed<R: CryptoRng + RngCore>(
 
 /// Whether the bytes carry the marker Flux's kustomize-controller looks for
 /// before decrypting a file of this format (`mac: ENC[` in YAML,
-/// `"mac": "ENC[` in JSON).
+/// `"mac": "ENC[` in JSON and binary files, `sops_mac=ENC[` in dotenv).
 pub fn has_flux_marker(bytes: &[u8], format: Format) -> bool {
     let marker: &[u8] = match format {
         Format::Yaml => b"mac: ENC[",
-        Format::Json => b"\"mac\": \"ENC[",
+        Format::Json | Format::Binary => b"\"mac\": \"ENC[",
+        Format::Dotenv => b"sops_mac=ENC[",
     };
     bytes.windows(marker.len()).any(|w| w == marker)
 }

@@ -179,7 +179,12 @@ impl Metadata {
                 "more than one of the suffix/regex rules is set".into(),
             ));
         }
-        let mac_only_encrypted = matches!(m.get("mac_only_encrypted"), Some(Value::Bool(true)));
+        // A dotenv file holds every metadata value as text.
+        let mac_only_encrypted = match m.get("mac_only_encrypted") {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::Str(s)) => s == "true",
+            _ => false,
+        };
         let rules = Rules {
             selector: selectors.pop().unwrap_or_else(|| Rules::default().selector),
             mac_only_encrypted,

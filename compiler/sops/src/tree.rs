@@ -27,6 +27,9 @@ pub enum Value {
     Map(Map),
     /// A sequence. Inside a sequence a [`Value::Comment`] is a comment line.
     Seq(Vec<Value>),
+    /// The body of a binary file that is not UTF-8, byte for byte; encrypted with
+    /// `type:str` like a string (only binary files hold one).
+    Bytes(Vec<u8>),
     /// A comment inside a sequence (the text after `#`, with its leading
     /// space). In maps, comments are [`Entry::Comment`]. Not in the MAC.
     Comment(String),
@@ -111,6 +114,19 @@ impl Map {
         self.0.is_empty()
     }
 
+    /// Whether a [`Value::Bytes`] occurs anywhere in the map.
+    pub fn has_bytes(&self) -> bool {
+        fn value(v: &Value) -> bool {
+            match v {
+                Value::Bytes(_) => true,
+                Value::Map(m) => m.has_bytes(),
+                Value::Seq(items) => items.iter().any(value),
+                _ => false,
+            }
+        }
+        self.pairs().any(|(_, v)| value(v))
+    }
+
     /// A copy without any comments, recursively.
     pub fn without_comments(&self) -> Map {
         Map(self
@@ -156,6 +172,7 @@ impl Value {
             (Value::Str(a), Value::Str(b)) => a == b,
             (Value::Time(a), Value::Time(b)) => a == b,
             (Value::Comment(a), Value::Comment(b)) => a == b,
+            (Value::Bytes(a), Value::Bytes(b)) => a == b,
             (Value::Map(a), Value::Map(b)) => a.same_as(b),
             (Value::Seq(a), Value::Seq(b)) => {
                 a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_as(y))

@@ -539,6 +539,8 @@ fn emit_scalar(out: &mut String, v: &Value, block_col: usize) {
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
         Value::Float(f) => out.push_str(&scalar::yaml_float(*f)),
+        // Only binary files hold bytes; YAML can show them only approximately.
+        Value::Bytes(b) => out.push_str(&double_quoted(&String::from_utf8_lossy(b))),
         Value::Time(t) => {
             if matches!(scalar::resolve_plain(t), Value::Time(_)) {
                 out.push_str(t)

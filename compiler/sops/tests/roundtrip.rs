@@ -28,7 +28,7 @@ fn opts<'a>(
 }
 
 fn plain(rel: &str) -> (Document, Format) {
-    let format = Format::from_path(rel).expect("format");
+    let format = Format::from_path(rel);
     (format.parse(&read(rel)).expect("parses"), format)
 }
 
@@ -51,7 +51,9 @@ fn all_rules() -> Vec<Rules> {
     ]
 }
 
-const PLAINS: [&str; 11] = [
+const PLAINS: [&str; 13] = [
+    "plain/app.env",
+    "plain/blob.bin",
     "plain/flat.yaml",
     "plain/k8s-secret.yaml",
     "plain/k8s-secret.json",
@@ -72,8 +74,19 @@ fn every_plaintext_roundtrips_under_every_rule() {
     for rel in PLAINS {
         let (doc, format) = plain(rel);
         for rules in all_rules() {
-            let bytes = encrypt(&doc, &opts(format, &recipients, &rules, &lm), &mut rng(1))
-                .expect("encrypts");
+            let bytes = match encrypt(&doc, &opts(format, &recipients, &rules, &lm), &mut rng(1)) {
+                Ok(b) => b,
+                // A binary body that is not UTF-8 cannot stay in cleartext in JSON: only
+                // rules that leave `data` in clear refuse it.
+                Err(Error::Emit { .. }) if rel.ends_with(".bin") => {
+                    assert!(
+                        !matches!(&rules.selector, Selector::UnencryptedSuffix(_)),
+                        "{rules:?}"
+                    );
+                    continue;
+                }
+                Err(e) => panic!("{rel} {rules:?}: {e}"),
+            };
             for id in [identity(1), identity(2)] {
                 let dec = decrypt(&bytes, format, &[id])
                     .unwrap_or_else(|e| panic!("{rel} {rules:?}: {e}"));

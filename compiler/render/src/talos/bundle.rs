@@ -132,7 +132,7 @@ pub fn flatten(
 pub fn sops_to_json(v: &hlc_sops::Value) -> serde_json::Value {
     use hlc_sops::{Entry, Value as V};
     match v {
-        V::Null | V::Comment(_) => serde_json::Value::Null,
+        V::Null | V::Comment(_) | V::Bytes(_) => serde_json::Value::Null,
         V::Bool(b) => serde_json::Value::Bool(*b),
         V::Int(i) => serde_json::Value::from(*i),
         V::Float(f) => serde_json::Number::from_f64(*f)
