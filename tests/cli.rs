@@ -398,13 +398,50 @@ fn noop_rebuild_skips_evaluation_until_an_input_or_out_changes() {
     std::fs::write(root.join("configs/new.ncl"), "{}\n").unwrap();
     let (_, err, phases) = timed_build(root, cache.path());
     assert!(phases.contains(&"eval".to_string()), "{err}");
-    // It is not imported, so the lock does not list it: every build stays a full one.
+    // That build saw it: the same files again are a no-op.
     let (_, err, phases) = timed_build(root, cache.path());
-    assert!(phases.contains(&"eval".to_string()), "unlisted file: {err}");
-    // Gone again: inputs, lock and out/ are those of the last build.
+    assert_eq!(phases, ["fast-path", "total"], "unlisted file: {err}");
+    // Gone again: the inputs are exactly those of the lock (it never was one): up to date.
     std::fs::remove_file(root.join("configs/new.ncl")).unwrap();
-    let (_, err, phases) = timed_build(root, cache.path());
-    assert_eq!(phases, ["fast-path", "total"], "{err}");
+    for _ in 0..2 {
+        let (_, err, phases) = timed_build(root, cache.path());
+        assert_eq!(phases, ["fast-path", "total"], "removed file: {err}");
+    }
+    // Touched but unchanged files (new times, same bytes): still up to date, by content.
+    let now = std::time::SystemTime::now();
+    for f in ["configs/main.ncl", "out/inventory.json"] {
+        let file = std::fs::File::options()
+            .append(true)
+            .open(root.join(f))
+            .unwrap();
+        file.set_modified(now).unwrap();
+    }
+    for _ in 0..2 {
+        let (_, err, phases) = timed_build(root, cache.path());
+        assert_eq!(phases, ["fast-path", "total"], "touched: {err}");
+    }
+    // A same-size edit in out/ whose modification time is put back: the change time still
+    // differs, so the content decides: full build, which restores it.
+    let inv = root.join("out/inventory.json");
+    let good = std::fs::read(&inv).unwrap();
+    let mtime = std::fs::metadata(&inv).unwrap().modified().unwrap();
+    let mut bad = good.clone();
+    let i = bad.iter().position(|b| b.is_ascii_lowercase()).unwrap();
+    bad[i] = bad[i].to_ascii_uppercase();
+    std::fs::write(&inv, &bad).unwrap();
+    std::fs::File::options()
+        .append(true)
+        .open(&inv)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let (code, err, phases) = timed_build(root, cache.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        phases.contains(&"eval".to_string()),
+        "same-size edit: {err}"
+    );
+    assert_eq!(std::fs::read(&inv).unwrap(), good);
     // An edited config source: full build.
     let main = root.join("configs/main.ncl");
     let text = std::fs::read_to_string(&main).unwrap();

@@ -129,6 +129,9 @@ enum SecretsCommand {
     },
 }
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     output::install_panic_hook();
     let cli = match Cli::try_parse() {

@@ -10,6 +10,26 @@ use std::collections::BTreeMap;
 /// must not exhaust the stack).
 pub const MAX_DEPTH: usize = 256;
 
+/// The config path of the value being converted, spelled out only for a diagnostic (building
+/// the string for every value cost more than the rest of the conversion).
+#[derive(Clone, Copy)]
+pub(crate) enum Path<'a> {
+    Root,
+    Field(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Field(Path::Root, name) => f.write_str(name),
+            Path::Field(parent, name) => write!(f, "{parent}.{name}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
 pub(crate) struct Converter<'a> {
     pub pos_table: &'a PosTable,
     pub file_map: &'a FileResolver,
@@ -29,7 +49,7 @@ impl Converter<'_> {
     pub fn convert(
         &self,
         v: &NickelValue,
-        path: &str,
+        path: &Path<'_>,
         depth: usize,
     ) -> Result<Node, Box<Diagnostic>> {
         let span = self.span(v.pos_idx());
@@ -40,7 +60,7 @@ impl Converter<'_> {
                     format!("the configuration nests values deeper than {MAX_DEPTH} levels"),
                 )
                 .with_span(span)
-                .with_path(path)
+                .with_path(path.to_string())
                 .with_help("flatten this structure; hlc models are a few levels deep"),
             ));
         }
@@ -54,7 +74,7 @@ impl Converter<'_> {
             ValueContentRef::Array(Container::Alloc(a)) => {
                 let mut out = Vec::with_capacity(a.array.len());
                 for (i, e) in a.array.iter().enumerate() {
-                    out.push(self.convert(e, &format!("{path}[{i}]"), depth + 1)?);
+                    out.push(self.convert(e, &Path::Index(path, i), depth + 1)?);
                 }
                 Value::Array(out)
             }
@@ -65,8 +85,9 @@ impl Converter<'_> {
                     if field.metadata.not_exported() {
                         continue;
                     }
-                    let name = id.label().to_string();
-                    let fpath = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+                    let label = id.label();
+                    let fpath = Path::Field(path, label);
+                    let name = label.to_string();
                     match &field.value {
                         Some(fv) => {
                             let mut node = self.convert(fv, &fpath, depth + 1)?;
@@ -95,7 +116,7 @@ impl Converter<'_> {
                                 format!("missing field `{name}`"),
                             )
                             .with_span(fspan.or(span))
-                            .with_path(fpath)
+                            .with_path(fpath.to_string())
                             .with_help(format!("give `{name}` a value"))));
                         }
                     }
@@ -111,7 +132,7 @@ impl Converter<'_> {
                     ),
                 )
                 .with_span(span)
-                .with_path(path)
+                .with_path(path.to_string())
                 .with_help("the configuration must evaluate to plain data: records, arrays, strings, numbers, booleans and enum tags")))
             }
         };

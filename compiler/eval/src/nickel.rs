@@ -85,8 +85,11 @@ pub fn evaluate(loaded: Loaded, options: &EvalOptions) -> Evaluated {
         .name("hlc-eval".into())
         .stack_size(options.stack_size)
         .spawn(move || {
-            let result = run(inputs, main);
-            let _ = tx.send(result);
+            // The result is sent before Nickel's heap is freed: the caller goes on while this
+            // thread drops it (on another core), and a process that exits first skips it.
+            run(inputs, main, move |result| {
+                let _ = tx.send(result);
+            });
         });
     let mut diags = diags;
     if let Err(e) = spawned {
@@ -155,15 +158,20 @@ type Input = (
 /// findings as data.
 const ENTRY: &str = "/@hlc/@entry.ncl";
 
-fn run(inputs: Vec<Input>, main: hlc_diag::FileId) -> (Option<Node>, Vec<Diagnostic>) {
+/// Evaluates and hands the result to `deliver`, before the evaluator's heap is dropped.
+fn run(
+    inputs: Vec<Input>,
+    main: hlc_diag::FileId,
+    deliver: impl FnOnce((Option<Node>, Vec<Diagnostic>)),
+) {
     let Some(main_virt) = inputs.iter().find(|i| i.2 == main).map(|i| i.0.clone()) else {
-        return (
+        return deliver((
             None,
             vec![Diagnostic::error(
                 "HLC900",
                 "entry point missing from the loaded sources",
             )],
-        );
+        ));
     };
     // Every admitted file is an in-memory source under its virtual path: Nickel resolves each
     // import there and never reads the disk.
@@ -189,18 +197,18 @@ fn run(inputs: Vec<Input>, main: hlc_diag::FileId) -> (Option<Node>, Vec<Diagnos
         Ok(v) => v,
         Err(e) => {
             let files = ctx.import_resolver.sources.files.clone();
-            return (None, nickel_error(e, files, &inputs));
+            return deliver((None, nickel_error(e, files, &inputs)));
         }
     };
     let result = VirtualMachine::new(&mut ctx).eval_full_for_export_closure(prepared.into());
     let file_map = FileResolver::new(ctx.import_resolver.sources.files.clone(), &inputs);
-    match result {
+    let outcome = match result {
         Ok(value) => {
             let conv = Converter {
                 pos_table: &ctx.pos_table,
                 file_map: &file_map,
             };
-            match conv.convert(&value, "", 0) {
+            match conv.convert(&value, &crate::convert::Path::Root, 0) {
                 Ok(node) => (Some(node), Vec::new()),
                 Err(d) => (None, vec![*d]),
             }
@@ -213,7 +221,8 @@ fn run(inputs: Vec<Input>, main: hlc_diag::FileId) -> (Option<Node>, Vec<Diagnos
                 &inputs,
             ),
         ),
-    }
+    };
+    deliver(outcome);
 }
 
 /// Maps Nickel's file ids to hlc's by virtual path (Nickel ids are opaque).
