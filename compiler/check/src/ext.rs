@@ -11,7 +11,9 @@ pub(crate) fn at(origin: &Origin, field: &str) -> String {
 
 /// The config path of a nested field given as `a.b.c`: `services.grafana.app.chart.version`.
 pub(crate) fn at_path(origin: &Origin, dotted: &str) -> String {
-    dotted.split('.').fold(origin.path.clone(), |p, f| join(&p, f))
+    dotted
+        .split('.')
+        .fold(origin.path.clone(), |p, f| join(&p, f))
 }
 
 /// The config path of an element of a list field: `services.grafana.depends_on[0]`.

@@ -320,7 +320,10 @@ fn refs_of(lab: &Lab) -> Vec<Reference<'_>> {
                     from: f,
                     to: NodeKind::Secret,
                     name,
-                    path: hlc_model::decode::join(&crate::ext::at_path(&s.origin, "app.secret.data"), k),
+                    path: hlc_model::decode::join(
+                        &crate::ext::at_path(&s.origin, "app.secret.data"),
+                        k,
+                    ),
                     label: "secret",
                     field: "app.secret.data",
                 });

@@ -75,10 +75,7 @@ fn files_of(lab: &Lab) -> BTreeMap<String, Vec<String>> {
         .filter_map(|(n, s)| Some((n, s.file.as_ref()?)))
         .filter(|(_, f)| is_plain_relative(&f.value))
     {
-        files
-            .entry(s.value.clone())
-            .or_default()
-            .push(name.clone());
+        files.entry(s.value.clone()).or_default().push(name.clone());
     }
     files
 }
@@ -147,7 +144,10 @@ pub fn check_inputs(root: &Path, lab: &Lab) -> Result<Vec<Diagnostic>, String> {
                 diags.push(
                     Diagnostic::error("HLC603", msg)
                         .with_file(rel.clone())
-                        .with_label(lab.secrets[&names[0]].file.as_ref().and_then(|f| f.span), "named here")
+                        .with_label(
+                            lab.secrets[&names[0]].file.as_ref().and_then(|f| f.span),
+                            "named here",
+                        )
                         .with_path(format!("secrets.{}.file", names[0]))
                         .with_help(help),
                 );
@@ -314,7 +314,10 @@ pub fn decrypt_inputs(
                 diags.push(
                     Diagnostic::error(code, format!("cannot decrypt {rel}: {e}"))
                         .with_file(rel.clone())
-                        .with_label(lab.secrets[&names[0]].file.as_ref().and_then(|f| f.span), "named here")
+                        .with_label(
+                            lab.secrets[&names[0]].file.as_ref().and_then(|f| f.span),
+                            "named here",
+                        )
                         .with_help(help),
                 );
                 continue;

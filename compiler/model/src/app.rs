@@ -91,7 +91,11 @@ fn number_spans(n: &Node, path: &str, out: &mut BTreeMap<String, Option<hlc_diag
     match &n.value {
         hlc_diag::Value::Record(fields) => {
             for (k, v) in fields {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 number_spans(v, &p, out);
             }
         }

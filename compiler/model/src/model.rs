@@ -1369,14 +1369,25 @@ fn decode_secret(d: &mut Decoder, key: &str, mut r: Rec) -> Option<Secret> {
     };
     let o = origin(&r);
     r.finish(d);
-    ok.then_some(Secret { file, key: skey, store, remote_key, property, description, origin: o })
+    ok.then_some(Secret {
+        file,
+        key: skey,
+        store,
+        remote_key,
+        property,
+        description,
+        origin: o,
+    })
 }
 
 fn decode_secret_store(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<SecretStore> {
     let kind = match r.opt("kind") {
         Some((n, p)) => map_tag(
             d.tag(n, &p, &["cluster", "namespaced"]),
-            &[("cluster", StoreKind::Cluster), ("namespaced", StoreKind::Namespaced)],
+            &[
+                ("cluster", StoreKind::Cluster),
+                ("namespaced", StoreKind::Namespaced),
+            ],
         ),
         None => Some(Sp::new(StoreKind::Cluster, r.span)),
     };

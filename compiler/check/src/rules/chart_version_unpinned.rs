@@ -61,7 +61,9 @@ pub fn unpinned(v: &str) -> Option<&'static str> {
             .iter()
             .any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()))
     {
-        return Some("it is not an exact major.minor.patch version (Helm reads a partial one as a range)");
+        return Some(
+            "it is not an exact major.minor.patch version (Helm reads a partial one as a range)",
+        );
     }
     None
 }
@@ -100,8 +102,21 @@ mod tests {
             assert_eq!(unpinned(ok), None, "{ok}");
         }
         for bad in [
-            "", "latest", "*", "^1.2", "~1.2.0", ">=1.0", "1.x", "1.2.X", "1.2 - 1.4", "1 || 2",
-            "main", "10.*", "10", "1.2", "v1",
+            "",
+            "latest",
+            "*",
+            "^1.2",
+            "~1.2.0",
+            ">=1.0",
+            "1.x",
+            "1.2.X",
+            "1.2 - 1.4",
+            "1 || 2",
+            "main",
+            "10.*",
+            "10",
+            "1.2",
+            "v1",
         ] {
             assert!(unpinned(bad).is_some(), "{bad}");
         }

@@ -139,7 +139,13 @@ pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
             ("CPU", cpu.get(cname.as_str()), have_cpu, &cpu_caps, |m| {
                 format!("{} cores", fmt_milli(m))
             }),
-            ("memory", mem.get(cname.as_str()), have_mem, &mem_caps, fmt_bytes),
+            (
+                "memory",
+                mem.get(cname.as_str()),
+                have_mem,
+                &mem_caps,
+                fmt_bytes,
+            ),
         ];
         for (what, asks, have, caps, fmt) in checks {
             let Some(asks) = asks else { continue };
@@ -165,7 +171,10 @@ pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
                 .with_span(top.span)
                 .with_help("lower the app modules' `cpu` / `memory` options, move releases to another cluster, or add schedulable nodes (a worker, or `schedulable = true` on a control plane)");
             for a in asks.iter().filter(|a| a.service != top.service) {
-                d = d.with_label(a.span, format!("`{}` requests {}", a.service, fmt(a.amount)));
+                d = d.with_label(
+                    a.span,
+                    format!("`{}` requests {}", a.service, fmt(a.amount)),
+                );
             }
             for (n, span, amount) in caps {
                 d = d.with_label(*span, format!("node `{n}` has {}", fmt(*amount)));

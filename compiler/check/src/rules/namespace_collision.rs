@@ -99,8 +99,10 @@ pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
             continue;
         }
         // Groups connected by depends_on / release inside the namespace.
-        let mut parent: BTreeMap<String, String> =
-            members.iter().map(|m| (m.to_string(), m.to_string())).collect();
+        let mut parent: BTreeMap<String, String> = members
+            .iter()
+            .map(|m| (m.to_string(), m.to_string()))
+            .collect();
         let union = |a: &str, b: &str, parent: &mut BTreeMap<String, String>| {
             let (ra, rb) = (find(parent, a), find(parent, b));
             if ra != rb {
@@ -121,7 +123,10 @@ pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
         }
         let mut groups: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         for name in members {
-            groups.entry(find(&mut parent, name)).or_default().push(name);
+            groups
+                .entry(find(&mut parent, name))
+                .or_default()
+                .push(name);
         }
         if groups.len() < 2 {
             continue;

@@ -56,7 +56,12 @@ pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
                 "target_port",
                 "the pods' port",
             ),
-            (layout.metrics_port, metrics, "metrics.port", "the metrics port"),
+            (
+                layout.metrics_port,
+                metrics,
+                "metrics.port",
+                "the metrics port",
+            ),
         ];
         for (path, model, field, what) in pairs {
             let (Some(path), Some(model)) = (path, model) else {

@@ -219,10 +219,7 @@ pub fn render_secret(lab: &Lab, ctx: &RenderContext) -> Vec<SecretArtifact> {
                 continue;
             }
             out.push(SecretArtifact {
-                path: format!(
-                    "clusters/{cluster}/secrets/{}/{}.yaml",
-                    k.namespace, k.name
-                ),
+                path: format!("clusters/{cluster}/secrets/{}/{}.yaml", k.namespace, k.name),
                 target: TARGET,
                 sources: sources(k).into_iter().collect(),
                 format: hlc_sops::Format::Yaml,
@@ -334,8 +331,7 @@ pub fn render(
             )?);
             resources.push(format!("{rel}.external.yaml"));
         }
-        if k
-            .data
+        if k.data
             .values()
             .any(|e| matches!(e, Entry::Secret(_)) && !is_stored(lab, e))
         {
