@@ -135,7 +135,14 @@ pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
             .iter()
             .map(|(n, m)| (*n, m.memory.span, m.memory.value.0))
             .collect();
-        let checks: [(&str, Option<&Vec<Ask>>, u64, &Vec<Cap>, fn(u64) -> String); 2] = [
+        type Check<'a, 'b> = (
+            &'a str,
+            Option<&'b Vec<Ask<'a>>>,
+            u64,
+            &'b Vec<Cap<'a>>,
+            fn(u64) -> String,
+        );
+        let checks: [Check; 2] = [
             ("CPU", cpu.get(cname.as_str()), have_cpu, &cpu_caps, |m| {
                 format!("{} cores", fmt_milli(m))
             }),

@@ -48,7 +48,9 @@ pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let metrics = s.metrics.as_ref().map(|m| &m.port);
-        let pairs: [(Option<&str>, Option<&Sp<i64>>, &str, &str); 3] = [
+        // (values path, the model's port, its field, what it is)
+        type Pair<'a> = (Option<&'a str>, Option<&'a Sp<i64>>, &'a str, &'a str);
+        let pairs: [Pair; 3] = [
             (layout.port, Some(&s.port), "port", "the Service port"),
             (
                 layout.target_port,
