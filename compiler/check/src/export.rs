@@ -54,6 +54,7 @@ fn shape(k: NodeKind) -> &'static str {
         NodeKind::Cluster => "component",
         NodeKind::Service => "ellipse",
         NodeKind::Secret => "note",
+        NodeKind::SecretStore => "cylinder",
         NodeKind::Group | NodeKind::User => "oval",
         NodeKind::Identity => "diamond",
     }

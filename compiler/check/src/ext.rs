@@ -9,6 +9,13 @@ pub(crate) fn at(origin: &Origin, field: &str) -> String {
     join(&origin.path, field)
 }
 
+/// The config path of a nested field given as `a.b.c`: `services.grafana.app.chart.version`.
+pub(crate) fn at_path(origin: &Origin, dotted: &str) -> String {
+    dotted
+        .split('.')
+        .fold(origin.path.clone(), |p, f| join(&p, f))
+}
+
 /// The config path of an element of a list field: `services.grafana.depends_on[0]`.
 pub(crate) fn at_index(origin: &Origin, field: &str, i: usize) -> String {
     format!("{}[{i}]", join(&origin.path, field))

@@ -25,13 +25,14 @@ pub enum NodeKind {
     Cluster,
     Service,
     Secret,
+    SecretStore,
     Group,
     User,
     Identity,
 }
 
 impl NodeKind {
-    pub const ALL: [NodeKind; 10] = [
+    pub const ALL: [NodeKind; 11] = [
         NodeKind::Site,
         NodeKind::Host,
         NodeKind::Network,
@@ -39,6 +40,7 @@ impl NodeKind {
         NodeKind::Cluster,
         NodeKind::Service,
         NodeKind::Secret,
+        NodeKind::SecretStore,
         NodeKind::Group,
         NodeKind::User,
         NodeKind::Identity,
@@ -53,6 +55,7 @@ impl NodeKind {
             NodeKind::Cluster => "cluster",
             NodeKind::Service => "service",
             NodeKind::Secret => "secret",
+            NodeKind::SecretStore => "secret_store",
             NodeKind::Group => "group",
             NodeKind::User => "user",
             NodeKind::Identity => "identity",
@@ -69,6 +72,7 @@ impl NodeKind {
             NodeKind::Cluster => "clusters",
             NodeKind::Service => "services",
             NodeKind::Secret => "secrets",
+            NodeKind::SecretStore => "secret stores",
             NodeKind::Group => "identity groups",
             NodeKind::User => "users",
             NodeKind::Identity => "identity",
@@ -85,6 +89,7 @@ impl NodeKind {
             NodeKind::Cluster => "clusters",
             NodeKind::Service => "services",
             NodeKind::Secret => "secrets",
+            NodeKind::SecretStore => "secret_stores",
             NodeKind::Group => "identity.groups",
             NodeKind::User => "identity.users",
             NodeKind::Identity => "identity",
@@ -308,6 +313,35 @@ fn refs_of(lab: &Lab) -> Vec<Reference<'_>> {
             NodeKind::Group,
             &s.groups,
         );
+        // The lab secrets an app module maps into its chart's Secret.
+        if let Some(sec) = s.app.as_ref().and_then(|a| a.secret.as_ref()) {
+            for (k, name) in &sec.data {
+                out.push(Reference {
+                    from: f,
+                    to: NodeKind::Secret,
+                    name,
+                    path: hlc_model::decode::join(
+                        &crate::ext::at_path(&s.origin, "app.secret.data"),
+                        k,
+                    ),
+                    label: "secret",
+                    field: "app.secret.data",
+                });
+            }
+        }
+    }
+    for (n, sec) in &lab.secrets {
+        if let Some(st) = &sec.store {
+            one(
+                &mut out,
+                (NodeKind::Secret, n.as_str()),
+                &sec.origin,
+                "store",
+                "held-by",
+                NodeKind::SecretStore,
+                st,
+            );
+        }
     }
     let id_origin = Origin {
         path: "identity".to_string(),
@@ -374,6 +408,9 @@ pub(crate) fn build(lab: &Lab, out: &mut Vec<Diagnostic>) -> LabGraph {
     }
     for n in lab.secrets.keys() {
         g.add(NodeKind::Secret, n);
+    }
+    for n in lab.secret_stores.keys() {
+        g.add(NodeKind::SecretStore, n);
     }
     for n in lab.identity.groups.keys() {
         g.add(NodeKind::Group, n);

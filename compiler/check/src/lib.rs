@@ -92,6 +92,11 @@ pub fn check_with(lab: &Lab, options: &CheckOptions) -> (Analysis, Diagnostics) 
     rules::tunnel_routes_unpublished::check(lab, &mut out);
     rules::access_admits_everyone::check(lab, &mut out);
     rules::inbound_port_on_cloud_node::check(lab, &mut out);
+    // Kubernetes apps (issue 6).
+    rules::chart_version_unpinned::check(lab, &mut out);
+    rules::port_mismatch::check(lab, &mut out);
+    rules::namespace_collision::check(lab, &mut out);
+    rules::cluster_requests::check(lab, &mut out);
     // Talos (issue 5).
     rules::talos_version_unsupported::check(lab, &mut out);
     rules::talos_kubernetes_incompatible::check(lab, &mut out);

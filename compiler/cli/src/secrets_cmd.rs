@@ -113,20 +113,24 @@ fn secret_target(
         );
         return Err(1);
     };
-    if !stage::is_plain_relative(&s.file.value) {
+    let Some((file, key)) = s.sops() else {
+        eprintln!("error: secret `{name}` is held in secret store `{}`, not in a file under {SECRETS_DIR}/\n  = help: set or read it where the store keeps it; hlc renders an ExternalSecret for it", s.store.as_ref().map(|s| s.as_str()).unwrap_or_default());
+        return Err(1);
+    };
+    if !stage::is_plain_relative(&file.value) {
         eprintln!("error[HLC117]: secret `{name}`: its file is not a plain relative path under {SECRETS_DIR}/\n  = help: name a file under configs/secrets/, e.g. \"cloudflare.yaml\"");
         return Err(1);
     }
-    let rel = format!("{SECRETS_DIR}/{}", s.file.value);
-    let format = Format::from_path(&s.file.value);
-    if format == Format::Binary && s.key.value != "data" {
+    let rel = format!("{SECRETS_DIR}/{}", file.value);
+    let format = Format::from_path(&file.value);
+    if format == Format::Binary && key.value != "data" {
         eprintln!(
             "error: {rel} is a binary file, whose one value is `data`, not `{}`\n  = help: write `key = \"data\"`, or keep the secret in a .yaml, .json or .env file",
-            s.key.value
+            key.value
         );
         return Err(1);
     }
-    Ok((root.join(&rel), rel, format, s.key.value.clone()))
+    Ok((root.join(&rel), rel, format, key.value.clone()))
 }
 
 /// Decrypts an existing secret file; `None` when it does not exist.

@@ -59,7 +59,7 @@ pub fn read_no_follow(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
 fn secret_file_diag(code: &str, msg: String, lab: &Lab, name: &str, help: &str) -> Diagnostic {
     let s = &lab.secrets[name];
     Diagnostic::error(code, msg)
-        .with_span(s.file.span)
+        .with_span(s.file.as_ref().and_then(|f| f.span))
         .with_path(format!("secrets.{name}.file"))
         .with_help(help)
 }
@@ -72,12 +72,10 @@ fn files_of(lab: &Lab) -> BTreeMap<String, Vec<String>> {
     for (name, s) in lab
         .secrets
         .iter()
-        .filter(|(_, s)| is_plain_relative(&s.file.value))
+        .filter_map(|(n, s)| Some((n, s.file.as_ref()?)))
+        .filter(|(_, f)| is_plain_relative(&f.value))
     {
-        files
-            .entry(s.file.value.clone())
-            .or_default()
-            .push(name.clone());
+        files.entry(s.value.clone()).or_default().push(name.clone());
     }
     files
 }
@@ -146,7 +144,10 @@ pub fn check_inputs(root: &Path, lab: &Lab) -> Result<Vec<Diagnostic>, String> {
                 diags.push(
                     Diagnostic::error("HLC603", msg)
                         .with_file(rel.clone())
-                        .with_label(lab.secrets[&names[0]].file.span, "named here")
+                        .with_label(
+                            lab.secrets[&names[0]].file.as_ref().and_then(|f| f.span),
+                            "named here",
+                        )
                         .with_path(format!("secrets.{}.file", names[0]))
                         .with_help(help),
                 );
@@ -155,7 +156,9 @@ pub fn check_inputs(root: &Path, lab: &Lab) -> Result<Vec<Diagnostic>, String> {
         };
         let top = doc.as_ref().and_then(|d| d.docs.first());
         for n in names {
-            let key = &lab.secrets[n].key;
+            let Some(key) = &lab.secrets[n].key else {
+                continue;
+            };
             if format == Format::Binary && key.value != "data" {
                 diags.push(
                     Diagnostic::error(
@@ -311,7 +314,10 @@ pub fn decrypt_inputs(
                 diags.push(
                     Diagnostic::error(code, format!("cannot decrypt {rel}: {e}"))
                         .with_file(rel.clone())
-                        .with_label(lab.secrets[&names[0]].file.span, "named here")
+                        .with_label(
+                            lab.secrets[&names[0]].file.as_ref().and_then(|f| f.span),
+                            "named here",
+                        )
                         .with_help(help),
                 );
                 continue;
@@ -319,7 +325,9 @@ pub fn decrypt_inputs(
         };
         let top = dec.document.docs.first();
         for n in names {
-            let key = &lab.secrets[&n].key;
+            let Some(key) = &lab.secrets[&n].key else {
+                continue;
+            };
             // An absent key is reported by check_inputs (HLC602).
             if let Some(v) = top.and_then(|m| m.get(&key.value)) {
                 match scalar_text(v) {
@@ -600,6 +608,23 @@ pub fn run(
         return Err(StageError::Diags(diags));
     }
     ctx.secrets = values;
+    // Issue 6: every SOPS-held secret a cluster's Secret needs must have been decrypted.
+    let missing: Vec<Diagnostic> = hlc_render::clusters::secrets::missing_values(lab, &ctx)
+        .into_iter()
+        .map(|(name, service)| {
+            let s = &lab.secrets[&name];
+            Diagnostic::error(
+                "HLC457",
+                format!("secret `{name}` (read by service `{service}`) could not be decrypted, so its Kubernetes Secret cannot be rendered"),
+            )
+            .with_span(s.file.as_ref().and_then(|f| f.span))
+            .with_path(format!("secrets.{name}"))
+            .with_help("build with an age identity that opens its file (SOPS_AGE_KEY_FILE or SOPS_AGE_KEY), or set the value with `hlc secrets set NAME`")
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(StageError::Diags(missing));
+    }
     let mut artifacts = hlc_render::render(lab, &ctx)
         .map_err(|e| StageError::Fatal(format!("rendering failed: {e}")))?;
     let secret_arts = hlc_render::render_secret(lab, &ctx)

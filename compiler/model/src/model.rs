@@ -32,6 +32,8 @@ pub struct Lab {
     /// Cloudflare Tunnels, each served by one connector (issue 7).
     pub tunnels: Named<Tunnel>,
     pub secrets: Named<Secret>,
+    /// External Secrets stores that hold some of the secrets (issue 6).
+    pub secret_stores: Named<SecretStore>,
     /// Who can open the SOPS files (age recipients, default and per scope).
     pub encryption: Encryption,
     pub policy: Policy,
@@ -475,12 +477,57 @@ pub struct Tunnel {
     pub origin: Origin,
 }
 
-/// A named secret input. Its value lives in a SOPS-encrypted file under `configs/secrets/`;
-/// the model only knows where.
+/// A named secret input. Its value lives either in a SOPS-encrypted file under
+/// `configs/secrets/` (`file` and `key`) or in an external secret store that External Secrets
+/// reads at sync time (`store`, with the store's `remote_key` and optional `property`); the
+/// model only knows where. Exactly one of the two is set (HLC456).
 #[derive(Clone, Debug, Serialize)]
 pub struct Secret {
-    pub file: Sp<String>,
-    pub key: Sp<String>,
+    pub file: Option<Sp<String>>,
+    pub key: Option<Sp<String>>,
+    /// The secret store (`secret_stores.<name>`) that holds it, if any.
+    pub store: Option<Sp<String>>,
+    /// The key in the store (defaults to the secret's name).
+    pub remote_key: Option<Sp<String>>,
+    /// The property of a structured value in the store.
+    pub property: Option<Sp<String>>,
+    pub description: Option<String>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+impl Secret {
+    /// The SOPS file and key, when the value lives under `configs/secrets/`.
+    pub fn sops(&self) -> Option<(&Sp<String>, &Sp<String>)> {
+        Some((self.file.as_ref()?, self.key.as_ref()?))
+    }
+}
+
+/// Which External Secrets store kind a store is (`ClusterSecretStore` or a `SecretStore` in the
+/// consuming namespace).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    Cluster,
+    Namespaced,
+}
+
+impl StoreKind {
+    /// The External Secrets kind.
+    pub fn k8s(self) -> &'static str {
+        match self {
+            StoreKind::Cluster => "ClusterSecretStore",
+            StoreKind::Namespaced => "SecretStore",
+        }
+    }
+}
+
+/// An External Secrets store that holds some of the lab's secrets. hlc renders the
+/// `ExternalSecret`s that read it; the store itself (its provider and credentials) is set up
+/// outside hlc.
+#[derive(Clone, Debug, Serialize)]
+pub struct SecretStore {
+    pub kind: Sp<StoreKind>,
     pub description: Option<String>,
     #[serde(skip)]
     pub origin: Origin,
@@ -744,6 +791,7 @@ fn decode_lab(d: &mut Decoder, root: &Node) -> Option<Lab> {
     let services = named(d, &mut r, "services", decode_service);
     let tunnels = named(d, &mut r, "tunnels", decode_tunnel);
     let secrets = named(d, &mut r, "secrets", decode_secret);
+    let secret_stores = named(d, &mut r, "secret_stores", decode_secret_store);
     let encryption = match r.opt("encryption") {
         Some((n, p)) => decode_encryption(d, n, &p),
         None => Some(Encryption::default()),
@@ -764,7 +812,7 @@ fn decode_lab(d: &mut Decoder, root: &Node) -> Option<Lab> {
         None => Vec::new(),
     };
     finish!(d, r, name, domain, limits, identity, encryption, policy;
-        Lab { name, domain, limits_at, limits, sites, hosts, networks, machines, clusters, identity, services, tunnels, secrets, encryption, policy, talos_support, broken: Default::default() })
+        Lab { name, domain, limits_at, limits, sites, hosts, networks, machines, clusters, identity, services, tunnels, secrets, secret_stores, encryption, policy, talos_support, broken: Default::default() })
 }
 
 fn decode_site(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Site> {
@@ -1246,8 +1294,8 @@ fn decode_tunnel(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Tunnel> {
     finish!(d, r, connector, source; Tunnel { connector, source, services, description, origin: o })
 }
 
-fn decode_secret(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Secret> {
-    let file = req_string(d, &mut r, "file");
+fn decode_secret(d: &mut Decoder, key: &str, mut r: Rec) -> Option<Secret> {
+    let file = opt_string(d, &mut r, "file");
     if let Some(f) = &file {
         let bad = f.starts_with('/') || f.split('/').any(|c| c == ".." || c.is_empty() || c == ".");
         if bad {
@@ -1260,10 +1308,92 @@ fn decode_secret(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Secret> {
             );
         }
     }
-    let key = req_string(d, &mut r, "key");
+    let skey = opt_string(d, &mut r, "key");
+    let store = opt_string(d, &mut r, "store");
+    let remote_key = opt_string(d, &mut r, "remote_key");
+    let property = opt_string(d, &mut r, "property");
+    let description = opt_plain(d, &mut r, "description");
+    // Exactly one place holds the value: a SOPS file (file + key) or a store.
+    let sops = file.is_some() || skey.is_some();
+    let ok = match (&store, sops) {
+        (Some(st), true) => {
+            d.error(
+                "HLC456",
+                format!("secret `{key}` is held both in a SOPS file and in store `{}`", st.value),
+                st.span,
+                &r.path_of("store"),
+                "keep one: `file` + `key` (a SOPS file under configs/secrets/) or `store` (an External Secrets store)",
+            );
+            false
+        }
+        (None, true) if file.is_none() || skey.is_none() => {
+            let missing = if file.is_none() { "file" } else { "key" };
+            d.error(
+                "HLC102",
+                format!("missing field `{missing}`: a secret held in a SOPS file needs `file` and `key`"),
+                r.span,
+                &r.path,
+                "add the missing field (the file is under configs/secrets/)",
+            );
+            false
+        }
+        (None, false) => {
+            d.error(
+                "HLC456",
+                format!("secret `{key}` does not say where its value is held"),
+                r.span,
+                &r.path,
+                "set `file` + `key` (a SOPS file under configs/secrets/, written with `hlc secrets set`) or `store` (an External Secrets store in `secret_stores`)",
+            );
+            false
+        }
+        _ => {
+            let stray = match (&remote_key, &property) {
+                (Some(v), _) => Some(("remote_key", v)),
+                (None, Some(v)) => Some(("property", v)),
+                _ => None,
+            };
+            if let (None, Some((f, v))) = (&store, stray) {
+                d.error(
+                    "HLC456",
+                    format!("`{f}` is only for a secret held in a store, and `{key}` is held in a SOPS file"),
+                    v.span,
+                    &r.path_of(f),
+                    "remove it, or replace `file` + `key` by `store`",
+                );
+                false
+            } else {
+                true
+            }
+        }
+    };
+    let o = origin(&r);
+    r.finish(d);
+    ok.then_some(Secret {
+        file,
+        key: skey,
+        store,
+        remote_key,
+        property,
+        description,
+        origin: o,
+    })
+}
+
+fn decode_secret_store(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<SecretStore> {
+    let kind = match r.opt("kind") {
+        Some((n, p)) => map_tag(
+            d.tag(n, &p, &["cluster", "namespaced"]),
+            &[
+                ("cluster", StoreKind::Cluster),
+                ("namespaced", StoreKind::Namespaced),
+            ],
+        ),
+        None => Some(Sp::new(StoreKind::Cluster, r.span)),
+    };
     let description = opt_plain(d, &mut r, "description");
     let o = origin(&r);
-    finish!(d, r, file, key; Secret { file, key, description, origin: o })
+    finish!(d, r, kind; SecretStore { kind, description, origin: o })
 }
 
 /// A list of age recipients; each must parse as an age X25519 recipient (HLC118).

@@ -139,3 +139,13 @@ pub fn cluster_of(s: &Service) -> Option<&str> {
         _ => None,
     }
 }
+
+/// Every lab secret a service consumes, sorted and without duplicates: its `secrets`, and those
+/// its app module maps into the chart's Secret (`app.secret.data`).
+pub fn secrets_of(s: &Service) -> Vec<&str> {
+    let mut out: BTreeSet<&str> = s.secrets.iter().map(|n| n.as_str()).collect();
+    if let Some(sec) = s.app.as_ref().and_then(|a| a.secret.as_ref()) {
+        out.extend(sec.data.values().map(|n| n.as_str()));
+    }
+    out.into_iter().collect()
+}

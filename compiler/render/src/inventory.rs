@@ -267,8 +267,10 @@ struct InvUser<'a> {
 
 #[derive(Serialize)]
 struct InvSecret<'a> {
-    file: &'a str,
-    key: &'a str,
+    file: Opt<'a>,
+    key: Opt<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store: Opt<'a>,
     description: Opt<'a>,
     used_by: BTreeSet<&'a str>,
 }
@@ -435,8 +437,8 @@ fn build<'a>(lab: &'a Lab, ctx: &'a RenderContext) -> Inventory<'a> {
                 cluster.services.insert(name);
             }
         }
-        for sec in &svc.secrets {
-            secret_users.entry(sec.as_str()).or_default().insert(name);
+        for sec in derive::secrets_of(svc) {
+            secret_users.entry(sec).or_default().insert(name);
         }
         let fqdn = derive::fqdn(lab, svc);
         services.insert(
@@ -470,7 +472,7 @@ fn build<'a>(lab: &'a Lab, ctx: &'a RenderContext) -> Inventory<'a> {
                 wave: ctx.waves.get(name.as_str()).copied(),
                 depends_on: svc.depends_on.iter().map(|d| d.as_str()).collect(),
                 dependents: dependents.get(name.as_str()).cloned().unwrap_or_default(),
-                secrets: svc.secrets.iter().map(|d| d.as_str()).collect(),
+                secrets: derive::secrets_of(svc).into_iter().collect(),
                 groups: svc.groups.iter().map(|d| d.as_str()).collect(),
                 metrics: svc.metrics.as_ref().map(|m| InvMetrics {
                     port: *m.port,
@@ -513,8 +515,9 @@ fn build<'a>(lab: &'a Lab, ctx: &'a RenderContext) -> Inventory<'a> {
             (
                 n.as_str(),
                 InvSecret {
-                    file: &sec.file,
-                    key: &sec.key,
+                    file: sec.file.as_ref().map(|f| f.as_str()),
+                    key: sec.key.as_ref().map(|k| k.as_str()),
+                    store: sec.store.as_ref().map(|k| k.as_str()),
                     description: s(&sec.description),
                     used_by: secret_users.get(n.as_str()).cloned().unwrap_or_default(),
                 },

@@ -159,6 +159,7 @@ pub(crate) fn artifact(
 pub fn render_secret(lab: &Lab, ctx: &RenderContext) -> Result<Vec<SecretArtifact>, RenderError> {
     let mut out: Vec<SecretArtifact> = Vec::new();
     out.extend(talos::machineconfig::render(lab, ctx)?);
+    out.extend(clusters::secrets::render_secret(lab, ctx));
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }

@@ -29,14 +29,43 @@ fn lab_at(root: &Path) -> Lab {
     lab.unwrap_or_else(|| panic!("decode: {diags:?}"))
 }
 
-/// The `clusters/` artifacts of a lab, path → YAML documents (read back with a YAML reader).
-fn render(lab: &Lab) -> BTreeMap<String, Vec<Value>> {
+/// Stand-in values for every secret of a lab (rendering needs them; they are not real).
+fn fake_secrets(lab: &Lab) -> hlc_render::SecretValues {
+    hlc_render::SecretValues(
+        lab.secrets
+            .keys()
+            .map(|k| {
+                (
+                    k.clone(),
+                    hlc_sops::SecretString::new(format!("value-of-{k}")),
+                )
+            })
+            .collect(),
+    )
+}
+
+fn context(lab: &Lab) -> RenderContext {
     let (analysis, _) = hlc_check::check(lab);
-    let ctx = RenderContext {
+    RenderContext {
         waves: analysis.waves,
         order: analysis.order,
-        ..Default::default()
-    };
+        secrets: fake_secrets(lab),
+    }
+}
+
+/// The plaintext Kubernetes Secrets of a lab (what the build encrypts), path → document.
+fn secret_docs(lab: &Lab) -> BTreeMap<String, hlc_render::SecretArtifact> {
+    hlc_render::render_secret(lab, &context(lab))
+        .expect("render")
+        .into_iter()
+        .filter(|a| a.path.starts_with("clusters/"))
+        .map(|a| (a.path.clone(), a))
+        .collect()
+}
+
+/// The `clusters/` artifacts of a lab, path → YAML documents (read back with a YAML reader).
+fn render(lab: &Lab) -> BTreeMap<String, Vec<Value>> {
+    let ctx = context(lab);
     let mut out = BTreeMap::new();
     for a in hlc_render::render(lab, &ctx).expect("render") {
         if !a.path.as_str().starts_with("clusters/") {
@@ -99,11 +128,20 @@ fn every_manifest_is_schema_valid() {
             "CiliumNetworkPolicy",
             schema("crds/cilium.io/ciliumnetworkpolicy_v2.json"),
         ),
+        ("Secret", schema(&format!("{k8s}/secret-v1.json"))),
+        (
+            "ExternalSecret",
+            schema("crds/external-secrets.io/eso-v2.9.0/externalsecret_v1.json"),
+        ),
     ]
     .into_iter()
     .collect();
     let mut n = 0;
     for (path, docs) in &out {
+        // The kustomization and its KSOPS generator are read by kustomize, not applied.
+        if path.ends_with("/kustomization.yaml") || path.ends_with("/ksops.yaml") {
+            continue;
+        }
         for d in docs {
             let kind = d["kind"].as_str().expect("kind");
             let v = schemas
@@ -198,7 +236,13 @@ fn one_application_per_release_with_waves_from_the_graph() {
     let got: BTreeSet<&str> = apps
         .keys()
         .map(String::as_str)
-        .filter(|n| !n.ends_with("-root") && !n.ends_with("-platform"))
+        .filter(|n| {
+            !lab.clusters.keys().any(|c| {
+                ["root", "platform", "secrets"]
+                    .iter()
+                    .any(|k| *n == format!("{c}-{k}"))
+            })
+        })
         .collect();
     assert_eq!(got, expected);
     // Waves recomputed here from depends_on: 0 without dependencies, else 1 + max.
@@ -343,12 +387,14 @@ fn all_text(out: &BTreeMap<String, Vec<Value>>) -> String {
     serde_json::to_string(out).unwrap()
 }
 
-/// Copies the reference lab, applies one textual edit to configs/services.ncl, renders.
-fn with_edit(old: &str, new: &str) -> (Lab, BTreeMap<String, Vec<Value>>) {
+/// Copies the reference lab and applies textual edits (file under configs/, old, new; each
+/// `old` must occur exactly once).
+fn lab_with(edits: &[(&str, &str, &str)]) -> Lab {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
-        "hlc-apps-rename-{}-{}",
+        "hlc-apps-edit-{}-{}",
         std::process::id(),
-        new.len()
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("configs")).unwrap();
@@ -358,18 +404,40 @@ fn with_edit(old: &str, new: &str) -> (Lab, BTreeMap<String, Vec<Value>>) {
             std::fs::copy(&p, dir.join("configs").join(p.file_name().unwrap())).unwrap();
         }
     }
-    let path = dir.join("configs/services.ncl");
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(
-        text.matches(old).count(),
-        1,
-        "edit target `{old}` not unique"
-    );
-    std::fs::write(&path, text.replace(old, new)).unwrap();
+    for (file, old, new) in edits {
+        let path = dir.join("configs").join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text.matches(old).count(),
+            1,
+            "edit target `{old}` not unique in {file}"
+        );
+        std::fs::write(&path, text.replace(old, new)).unwrap();
+    }
     let lab = lab_at(&dir);
-    let out = render(&lab);
     let _ = std::fs::remove_dir_all(&dir);
+    lab
+}
+
+/// Copies the reference lab, applies one textual edit to configs/services.ncl, renders.
+fn with_edit(old: &str, new: &str) -> (Lab, BTreeMap<String, Vec<Value>>) {
+    let lab = lab_with(&[("services.ncl", old, new)]);
+    let out = render(&lab);
     (lab, out)
+}
+
+/// Every plain artifact of a lab (all targets), path → text.
+fn render_all(lab: &Lab) -> BTreeMap<String, String> {
+    hlc_render::render(lab, &context(lab))
+        .expect("render")
+        .into_iter()
+        .map(|a| {
+            (
+                a.path.as_str().to_string(),
+                String::from_utf8(a.contents).expect("utf-8"),
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -422,4 +490,229 @@ fn renaming_a_namespace_or_port_in_one_place_moves_everything() {
     let mut e = edge("3111");
     e.0 = "monitoring".into();
     assert!(allows.contains(&e), "grafana → loki:3111 not allowed");
+}
+
+/// Secret references in a document: (Secret name, key if the reference names one).
+fn secret_refs(v: &Value, out: &mut Vec<(String, Option<String>)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("secretKeyRef", r) => out.push((
+                        r["name"].as_str().unwrap_or_default().to_string(),
+                        r["key"].as_str().map(str::to_string),
+                    )),
+                    ("secretRef", r) => {
+                        out.push((r["name"].as_str().unwrap_or_default().to_string(), None))
+                    }
+                    ("existingSecret" | "extraSecretRef", Value::String(n)) if !n.is_empty() => {
+                        out.push((n.clone(), None))
+                    }
+                    _ => secret_refs(x, out),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| secret_refs(x, out)),
+        // Argo CD's `$<secret>:<key>` references inside its OIDC configuration.
+        Value::String(t) => {
+            for part in t.split_whitespace() {
+                if let Some((name, key)) = part.strip_prefix('$').and_then(|r| r.split_once(':')) {
+                    out.push((name.to_string(), Some(key.to_string())));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn app_secrets_are_encrypted_secrets_referenced_by_name_only() {
+    let (lab, out) = reference();
+    let secrets = secret_docs(&lab);
+    assert!(secrets.len() >= 8, "only {} Secrets", secrets.len());
+    let schema = schema("kubernetes/v1.37.0-standalone-strict/secret-v1.json");
+    // (cluster, namespace, name) → keys.
+    let mut have: BTreeMap<(String, String, String), BTreeSet<String>> = BTreeMap::new();
+    for (path, a) in &secrets {
+        let errors: Vec<String> = schema
+            .iter_errors(&a.document)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{path}: {errors:#?}");
+        assert_eq!(
+            a.encrypted_regex.as_deref(),
+            Some("^(data|stringData)$"),
+            "{path}"
+        );
+        let cluster = path.split('/').nth(1).unwrap().to_string();
+        assert_eq!(a.scope.as_deref(), Some(cluster.as_str()), "{path}");
+        let meta = &a.document["metadata"];
+        let ns = meta["namespace"].as_str().unwrap().to_string();
+        let name = meta["name"].as_str().unwrap().to_string();
+        assert_eq!(
+            path,
+            &format!("clusters/{cluster}/secrets/{ns}/{name}.yaml")
+        );
+        let data = a.document["stringData"].as_object().expect("stringData");
+        // Every value is a secret's value or a fixed literal such as Grafana's admin user name.
+        assert!(
+            data.values()
+                .any(|v| v.as_str().unwrap().starts_with("value-of-")),
+            "{path}"
+        );
+        have.insert((cluster, ns, name), data.keys().cloned().collect());
+    }
+    // Each cluster's KSOPS generator lists exactly its encrypted Secrets.
+    for (path, docs) in &out {
+        if let Some(dir) = path.strip_suffix("/ksops.yaml") {
+            let files: BTreeSet<String> = docs[0]["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| format!("{dir}/{}", f.as_str().unwrap()))
+                .collect();
+            let want: BTreeSet<String> = secrets
+                .keys()
+                .filter(|p| p.starts_with(&format!("{dir}/")))
+                .cloned()
+                .collect();
+            assert_eq!(files, want, "{path}");
+        }
+    }
+    // No value reaches a plain artifact; every reference names a rendered Secret and key in
+    // the consumer's namespace.
+    let mut checked = 0;
+    for (path, docs) in &out {
+        let text = serde_json::to_string(docs).unwrap();
+        assert!(!text.contains("value-of-"), "{path} holds a secret value");
+        for d in docs {
+            let (cluster, ns, body) = match d["kind"].as_str() {
+                Some("Application") => {
+                    let Some(values) = d["spec"]["source"]["helm"].get("valuesObject") else {
+                        continue;
+                    };
+                    (
+                        path.split('/').nth(1).unwrap().to_string(),
+                        d["spec"]["destination"]["namespace"]
+                            .as_str()
+                            .unwrap()
+                            .to_string(),
+                        values.clone(),
+                    )
+                }
+                Some("Deployment") => (
+                    path.split('/').nth(1).unwrap().to_string(),
+                    d["metadata"]["namespace"].as_str().unwrap().to_string(),
+                    d["spec"].clone(),
+                ),
+                _ => continue,
+            };
+            let mut refs = Vec::new();
+            secret_refs(&body, &mut refs);
+            for (name, key) in refs {
+                let keys = have
+                    .get(&(cluster.clone(), ns.clone(), name.clone()))
+                    .unwrap_or_else(|| panic!("{path}: Secret {ns}/{name} is not rendered"));
+                if let Some(k) = key {
+                    assert!(
+                        keys.contains(&k),
+                        "{path}: Secret {ns}/{name} has no key {k}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 10, "only {checked} references checked");
+}
+
+#[test]
+fn store_held_secrets_become_external_secrets() {
+    let lab = lab_with(&[
+        (
+            "secrets.ncl",
+            r#"discord-webhook-url = { file = "alertmanager.yaml", key = "discord_webhook_url" },"#,
+            r#"discord-webhook-url = { store = "oci-vault", remote_key = "homelab/discord", property = "url" },"#,
+        ),
+        (
+            "main.ncl",
+            r#"  secrets = import "secrets.ncl","#,
+            "  secrets = import \"secrets.ncl\",\n  secret_stores = { oci-vault = {} },",
+        ),
+    ]);
+    let (_, diags) = hlc_check::check(&lab);
+    assert!(diags.0.iter().all(|d| d.code != "HLC201"), "{diags:?}");
+    let out = render(&lab);
+    let path = "clusters/prod/secrets/monitoring/alertmanager-discord-secrets.external.yaml";
+    let es = &out.get(path).unwrap_or_else(|| panic!("{path} missing"))[0];
+    let v = schema("crds/external-secrets.io/eso-v2.9.0/externalsecret_v1.json");
+    let errors: Vec<String> = v.iter_errors(es).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(es["spec"]["secretStoreRef"]["name"], "oci-vault");
+    assert_eq!(es["spec"]["secretStoreRef"]["kind"], "ClusterSecretStore");
+    assert_eq!(es["spec"]["target"]["name"], "alertmanager-discord-secrets");
+    assert_eq!(es["spec"]["target"]["creationPolicy"], "Owner");
+    assert_eq!(
+        es["spec"]["data"][0],
+        serde_json::json!({ "secretKey": "discord-webhook-url",
+            "remoteRef": { "key": "homelab/discord", "property": "url" } })
+    );
+    // Listed by the kustomization; no SOPS Secret for it any more, the others stay.
+    let k = &out["clusters/prod/secrets/kustomization.yaml"][0];
+    assert!(k["resources"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!(
+            "monitoring/alertmanager-discord-secrets.external.yaml"
+        )));
+    let secrets = secret_docs(&lab);
+    assert!(
+        !secrets.contains_key("clusters/prod/secrets/monitoring/alertmanager-discord-secrets.yaml")
+    );
+    assert!(secrets.contains_key("clusters/prod/secrets/monitoring/grafana-secrets.yaml"));
+    // The workload still reads it by the same reference.
+    let w =
+        serde_json::to_string(&out["clusters/prod/manifests/alertmanager-discord/workload.yaml"])
+            .unwrap();
+    assert!(w.contains("alertmanager-discord-secrets"));
+}
+
+#[test]
+fn renaming_grafanas_namespace_or_port_moves_its_secret_values_and_tunnel_target() {
+    let before = render_all(&lab_at(&repo()));
+    let tunnel = "cloudflare/tunnels/prod/configuration.json";
+    assert!(before[tunnel].contains("http://grafana.monitoring.svc.cluster.local:80"));
+    // Namespace.
+    let lab = lab_with(&[(
+        "services.ncl",
+        "namespace = \"monitoring\",\n    description = \"Grafana",
+        "namespace = \"dashboards\",\n    description = \"Grafana",
+    )]);
+    let after = render_all(&lab);
+    assert!(after[tunnel].contains("http://grafana.dashboards.svc.cluster.local:80"));
+    assert!(!after[tunnel].contains("grafana.monitoring"));
+    let secrets = secret_docs(&lab);
+    assert!(secrets.contains_key("clusters/prod/secrets/dashboards/grafana-secrets.yaml"));
+    assert!(!secrets.contains_key("clusters/prod/secrets/monitoring/grafana-secrets.yaml"));
+    let app: Value = serde_norway::from_str(&after["clusters/prod/apps/grafana.yaml"]).unwrap();
+    assert_eq!(app["spec"]["destination"]["namespace"], "dashboards");
+    assert!(after["clusters/prod/platform/policies/dashboards.yaml"].contains("grafana"));
+    assert!(after["clusters/prod/platform/namespaces.yaml"].contains("dashboards"));
+    // Service port 80 → 8080: the chart's Service, the tunnel's origin, the Access-protected
+    // hostname's target all follow; the pods' port (3000) and so the policies stay.
+    let lab = lab_with(&[(
+        "services.ncl",
+        "port = 80,\n    target_port = 3000,",
+        "port = 8080,\n    target_port = 3000,",
+    )]);
+    let after = render_all(&lab);
+    assert!(after[tunnel].contains("http://grafana.monitoring.svc.cluster.local:8080"));
+    let app: Value = serde_norway::from_str(&after["clusters/prod/apps/grafana.yaml"]).unwrap();
+    let values = &app["spec"]["source"]["helm"]["valuesObject"];
+    assert_eq!(values["service"]["port"], 8080);
+    assert_eq!(values["service"]["targetPort"], 3000);
+    assert_eq!(
+        after["clusters/prod/platform/policies/monitoring.yaml"],
+        before["clusters/prod/platform/policies/monitoring.yaml"]
+    );
 }

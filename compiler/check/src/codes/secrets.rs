@@ -1,5 +1,6 @@
 //! Secrets and encryption: `HLC118` (an invalid age recipient in `encryption`, reported by the
-//! decoder) and `HLC6xx`, reported by the CLI's secrets stage (`compiler/cli/src/secrets_stage.rs`):
+//! decoder), `HLC456` (where a secret is held, decoder), `HLC457` (an app Secret's value could not
+//! be decrypted, secrets stage) and `HLC6xx`, reported by the CLI's secrets stage (`compiler/cli/src/secrets_stage.rs`):
 //! the secret inputs under `configs/secrets/`, age identities, encryption of secret artifacts and
 //! the leak guard. No message of these codes ever contains a secret value.
 
@@ -130,6 +131,45 @@ is not an `AGE-SECRET-KEY-1…` identity (the message gives the line number, nev
 
 **Fix.** `hlc secrets init` prints a recipient; add `encryption = { recipients = ["age1…"] }` to
 `configs/main.ncl`.
+"#,
+    },
+    CodeDoc {
+        code: "HLC456",
+        summary: "a secret is held in no place, or in both a SOPS file and a store",
+        doc: r#"# HLC456 secret source
+
+**What.** A secret says where its value is held in exactly one way: `file` + `key` (a
+SOPS-encrypted file under `configs/secrets/`) or `store` (an External Secrets store declared in
+`secret_stores`, with an optional `remote_key` — the secret's name by default — and `property`).
+This secret sets neither, both, or `remote_key`/`property` without a `store`.
+
+**Why.** The place decides what hlc renders into a cluster: a SOPS-encrypted Kubernetes Secret
+(decrypted at sync time by KSOPS/Flux) or an `ExternalSecret` that External Secrets fills from
+the store. One secret held in two places would drift apart.
+
+**Example.**
+
+```nickel
+secrets.discord-webhook-url = { file = "alertmanager.yaml", key = "url", store = "vault" },
+```
+
+**Fix.** Keep one: remove `store`, or remove `file` and `key`.
+"#,
+    },
+    CodeDoc {
+        code: "HLC457",
+        summary: "a secret a cluster's Kubernetes Secret needs could not be decrypted",
+        doc: r#"# HLC457 app secret unavailable
+
+**What.** A service in a cluster consumes a secret held in a SOPS file (through `secrets` or its
+app module's options), and the build has no value for it: no age identity opened the file, or
+the key is missing (HLC602). Nothing is written.
+
+**Why.** The service's Kubernetes Secret is rendered from the values, encrypted for the
+cluster's scope; a Secret without the value would deploy a broken app.
+
+**Fix.** Build with an identity of the file's recipients (`SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY`),
+or set the value: `printf %s "$VALUE" | hlc secrets set NAME`.
 "#,
     },
 ];

@@ -4,7 +4,8 @@
 //!
 //! Codes: `HLC0xx` are about the policy itself (suppressions, overrides), `HLC2xx` about references and identity
 //! (unknown names, cycles, duplicates), `HLC3xx` about addressing and capacity, `HLC4xx` about
-//! exposure and authentication. Decode errors (`HLC1xx`) belong to `hlc-model`.
+//! exposure and authentication (`HLC45x`: Kubernetes apps — charts, ports, namespaces, requests).
+//! Decode errors (`HLC1xx`) belong to `hlc-model`.
 
 use hlc_diag::{Diagnostic, Severity};
 
@@ -53,6 +54,11 @@ pub mod unjustified_ingress;
 pub mod unknown_reference;
 pub mod unknown_rule_code;
 pub mod unused_suppression;
+// Kubernetes apps (issue 6).
+pub mod chart_version_unpinned;
+pub mod cluster_requests;
+pub mod namespace_collision;
+pub mod port_mismatch;
 // Talos (issue 5).
 pub mod talos_endpoint;
 pub mod talos_even_control_planes;
@@ -82,7 +88,7 @@ impl RuleInfo {
     }
 }
 
-static RULES: [RuleInfo; 27] = [
+static RULES: [RuleInfo; 31] = [
     unused_suppression::INFO,
     expired_suppression::INFO,
     unknown_rule_code::INFO,
@@ -105,6 +111,11 @@ static RULES: [RuleInfo; 27] = [
     tunnel_routes_unpublished::INFO,
     access_admits_everyone::INFO,
     inbound_port_on_cloud_node::INFO,
+    // Kubernetes apps (issue 6).
+    chart_version_unpinned::INFO,
+    port_mismatch::INFO,
+    namespace_collision::INFO,
+    cluster_requests::INFO,
     // Talos (issue 5).
     talos_version_unsupported::INFO,
     talos_kubernetes_incompatible::INFO,

@@ -32,12 +32,11 @@ pub fn client_secret_env(secret: &str) -> String {
     format!("HLC_{}", crate::cloudflare::env_name(secret))
 }
 
-/// The secret holding a service's OIDC client secret: the first of its `secrets` ending in
-/// `oidc-client-secret`.
+/// The secret holding a service's OIDC client secret: the first of the secrets it consumes
+/// ([`derive::secrets_of`]) ending in `oidc-client-secret`.
 pub fn client_secret_name(s: &Service) -> Option<&str> {
-    s.secrets
-        .iter()
-        .map(|x| x.as_str())
+    derive::secrets_of(s)
+        .into_iter()
         .find(|x| x.ends_with("oidc-client-secret"))
 }
 

@@ -7,8 +7,11 @@
 //! | path | what |
 //! |---|---|
 //! | `clusters/c/root.yaml` | the app-of-apps: an Application syncing `clusters/c/apps/` |
-//! | `clusters/c/apps/project.yaml` | the AppProject `c`: the cluster's chart repos and this repo as sources, the cluster's namespaces as destinations (sync wave -2) |
-//! | `clusters/c/apps/platform.yaml` | an Application syncing `clusters/c/platform/` (wave -1) |
+//! | `clusters/c/apps/project.yaml` | the AppProject `c`: the cluster's chart repos and this repo as sources, the cluster's namespaces as destinations (sync wave -3) |
+//! | `clusters/c/apps/platform.yaml` | an Application syncing `clusters/c/platform/` (wave -2) |
+//! | `clusters/c/apps/secrets.yaml` | an Application syncing `clusters/c/secrets/` with kustomize + KSOPS (wave -1), when the cluster has app secrets ([`secrets`]) |
+//! | `clusters/c/secrets/<ns>/<name>.yaml` | a SOPS-encrypted Secret (`data`/`stringData` encrypted; a [`crate::SecretArtifact`]) |
+//! | `clusters/c/secrets/<ns>/<name>.external.yaml` | an ExternalSecret for store-held secrets |
 //! | `clusters/c/apps/<release>.yaml` | one Application per release: Helm source with `valuesObject` for a chart, a directory source (`clusters/c/manifests/<release>/`) for an image; sync wave from `RenderContext::waves` |
 //! | `clusters/c/platform/namespaces.yaml` | the Namespaces of the cluster's services |
 //! | `clusters/c/platform/policies/<ns>.yaml` | the CiliumNetworkPolicy of a namespace ([`cilium`]) |
@@ -19,6 +22,7 @@
 //! document and no policy are rendered for them.
 
 pub mod cilium;
+pub mod secrets;
 pub mod wiring;
 
 use crate::{derive, RenderContext, RenderError};
@@ -211,6 +215,9 @@ pub fn render(lab: &Lab, ctx: &RenderContext) -> Result<Vec<Artifact>, RenderErr
             )?);
         }
 
+        // App secrets (SOPS-encrypted Secrets are rendered by `render_secret`).
+        secrets::render(lab, &g, cluster, &dir, &mut out)?;
+
         // The platform Application, the project and the root.
         let mut gsrc: BTreeSet<String> = gitops_sources(&g).into_iter().collect();
         gsrc.insert(format!("clusters.{cluster}"));
@@ -218,7 +225,7 @@ pub fn render(lab: &Lab, ctx: &RenderContext) -> Result<Vec<Artifact>, RenderErr
             "apiVersion": "argoproj.io/v1alpha1",
             "kind": "Application",
             "metadata": { "name": format!("{cluster}-platform"), "namespace": argocd_ns,
-                "annotations": { "argocd.argoproj.io/sync-wave": "-1" } },
+                "annotations": { "argocd.argoproj.io/sync-wave": "-2" } },
             "spec": {
                 "project": cluster,
                 "source": { "repoURL": g.source.repo.as_str(), "targetRevision": g.source.revision.as_str(),
@@ -243,7 +250,7 @@ pub fn render(lab: &Lab, ctx: &RenderContext) -> Result<Vec<Artifact>, RenderErr
             "apiVersion": "argoproj.io/v1alpha1",
             "kind": "AppProject",
             "metadata": { "name": cluster, "namespace": argocd_ns,
-                "annotations": { "argocd.argoproj.io/sync-wave": "-2" } },
+                "annotations": { "argocd.argoproj.io/sync-wave": "-3" } },
             "spec": {
                 "description": format!("Releases of cluster `{cluster}`, rendered by hlc"),
                 "sourceRepos": repos.iter().collect::<Vec<_>>(),
@@ -275,13 +282,30 @@ pub fn render(lab: &Lab, ctx: &RenderContext) -> Result<Vec<Artifact>, RenderErr
     Ok(out)
 }
 
-/// Deployment + Service for a service installed from an image (no chart).
+/// Deployment + Service for a service installed from an image (no chart). Its secrets reach the
+/// container as environment variables ([`secrets::env_name`]) by reference to its Secret.
 fn workload(name: &str, s: &Service) -> Vec<Value> {
     let ns = s.namespace.as_str();
     let labels = json!({ "app.kubernetes.io/name": name, INSTANCE_LABEL: name,
         "app.kubernetes.io/managed-by": "hlc" });
     let selector = json!({ "app.kubernetes.io/name": name, INSTANCE_LABEL: name });
     let image = s.image.as_ref().map(|i| i.as_str()).unwrap_or_default();
+    let mut container = json!({
+        "name": name,
+        "image": image,
+        "ports": [{ "name": "main", "containerPort": derive::pod_port(s), "protocol": "TCP" }],
+    });
+    if let Some(k) = secrets::of_service(name, s) {
+        let env: Vec<Value> = k
+            .data
+            .keys()
+            .map(|key| {
+                json!({ "name": secrets::env_name(key), "valueFrom": { "secretKeyRef": {
+                    "name": k.name, "key": key } } })
+            })
+            .collect();
+        container["env"] = Value::Array(env);
+    }
     let deployment = json!({
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -291,11 +315,7 @@ fn workload(name: &str, s: &Service) -> Vec<Value> {
             "selector": { "matchLabels": selector },
             "template": {
                 "metadata": { "labels": labels },
-                "spec": { "containers": [{
-                    "name": name,
-                    "image": image,
-                    "ports": [{ "name": "main", "containerPort": derive::pod_port(s), "protocol": "TCP" }],
-                }]},
+                "spec": { "containers": [container] },
             },
         },
     });
@@ -304,6 +324,7 @@ fn workload(name: &str, s: &Service) -> Vec<Value> {
         "kind": "Service",
         "metadata": { "name": s.service_name.as_str(), "namespace": ns, "labels": labels },
         "spec": {
+            "type": s.service_type.k8s(),
             "selector": selector,
             "ports": [{ "name": "main", "port": *s.port, "targetPort": derive::pod_port(s), "protocol": "TCP" }],
         },

@@ -12,6 +12,9 @@ use serde_json::{json, Map, Value};
 /// The values of a release: wiring, overlaid by the module's values.
 pub fn values(lab: &Lab, name: &str, s: &Service) -> Value {
     let mut base = wiring(lab, name, s);
+    if let Some(chart) = &s.chart {
+        merge(&mut base, &service_layout(s, chart.name.as_str()));
+    }
     if let Some(app) = &s.app {
         merge(&mut base, &app.values);
     }
@@ -33,6 +36,45 @@ pub fn merge(base: &mut Value, over: &Value) {
         }
         (b, o) => *b = o.clone(),
     }
+}
+
+/// Sets a dotted path in a record, creating the records on the way.
+fn set(v: &mut Value, path: &str, x: Value) {
+    let mut cur = v;
+    let mut parts = path.split('.').peekable();
+    while let Some(p) = parts.next() {
+        if !cur.is_object() {
+            *cur = json!({});
+        }
+        let m = cur.as_object_mut().expect("a record");
+        if parts.peek().is_none() {
+            m.insert(p.to_string(), x);
+            return;
+        }
+        cur = m.entry(p.to_string()).or_insert_with(|| json!({}));
+    }
+}
+
+/// The chart's Service as the model declares it (type, port, pod port, metrics port), at the
+/// paths of [`hlc_model::app::chart_service`]; nothing for a chart hlc does not know.
+pub fn service_layout(s: &Service, chart: &str) -> Value {
+    let mut v = json!({});
+    let Some(cs) = hlc_model::app::chart_service(chart) else {
+        return v;
+    };
+    if let Some(p) = cs.service_type {
+        set(&mut v, p, json!(s.service_type.k8s()));
+    }
+    if let Some(p) = cs.port {
+        set(&mut v, p, json!(*s.port));
+    }
+    if let Some(p) = cs.target_port {
+        set(&mut v, p, json!(*s.target_port));
+    }
+    if let (Some(p), Some(m)) = (cs.metrics_port, &s.metrics) {
+        set(&mut v, p, json!(*m.port));
+    }
+    v
 }
 
 /// Same-cluster dependencies installed from the named chart.
@@ -68,6 +110,17 @@ fn host(s: &Service) -> String {
         s.namespace.as_str(),
         derive::CLUSTER_DOMAIN
     )
+}
+
+/// Argo CD's reference to the OIDC client secret: `$<secret>:clientSecret` when the module maps
+/// it into its Secret (labelled part-of argocd), else the `argocd-secret` key Argo CD documents.
+fn argocd_client_secret(s: &Service) -> String {
+    match s.app.as_ref().and_then(|a| a.secret.as_ref()) {
+        Some(sec) if sec.data.contains_key("clientSecret") => {
+            format!("${}:clientSecret", sec.name.as_str())
+        }
+        _ => "$oidc.authentik.clientSecret".to_string(),
+    }
 }
 
 fn wiring(lab: &Lab, name: &str, s: &Service) -> Value {
@@ -125,7 +178,7 @@ fn wiring(lab: &Lab, name: &str, s: &Service) -> Value {
                     "name": "Authentik",
                     "issuer": format!("{idp}/application/o/{name}/"),
                     "clientID": name,
-                    "clientSecret": "$oidc.authentik.clientSecret",
+                    "clientSecret": argocd_client_secret(s),
                     "requestedScopes": ["openid", "profile", "email", "groups"],
                 })));
             }
