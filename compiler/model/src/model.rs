@@ -113,6 +113,9 @@ pub struct SecurityRule {
     pub peer: Sp<Cidr>,
     /// Why the rule exists (required for ingress by HLC410).
     pub reason: Option<Sp<String>>,
+    /// ICMP only: the message type and code the rule admits (`None` = every type / code).
+    pub icmp_type: Option<Sp<i64>>,
+    pub icmp_code: Option<Sp<i64>>,
     #[serde(skip)]
     pub origin: Origin,
 }
@@ -168,6 +171,42 @@ pub struct Host {
     pub description: Option<String>,
     #[serde(skip)]
     pub origin: Origin,
+}
+
+/// The datastore the Proxmox provider (bpg/proxmox) puts a disk, EFI disk or cloud-init drive on
+/// when none is given.
+pub const PROXMOX_DEFAULT_DATASTORE: &str = "local-lvm";
+
+impl Host {
+    /// Where a VM of this host that names no `datastore` keeps its disks: the host's only
+    /// datastore, else a declared `local-lvm` (the provider's default, when the host has it).
+    /// `None`: no datastore can be derived (rule HLC310); hlc never lets the provider pick.
+    pub fn default_datastore(&self) -> Option<&str> {
+        if self.datastores.len() == 1 {
+            return self.datastores.keys().next().map(String::as_str);
+        }
+        self.datastores
+            .get_key_value(PROXMOX_DEFAULT_DATASTORE)
+            .map(|(k, _)| k.as_str())
+    }
+}
+
+impl Machine {
+    /// The datastore holding this VM's disks on `host`: its `datastore`, else
+    /// [`Host::default_datastore`].
+    pub fn datastore_on<'a>(&'a self, host: &'a Host) -> Option<&'a str> {
+        self.datastore
+            .as_ref()
+            .map(|d| d.value.as_str())
+            .or_else(|| host.default_datastore())
+    }
+
+    /// Whether the Proxmox machine type is a q35 one (`q35`, `q35,viommu=virtio`,
+    /// `pc-q35-9.0`…), which has no IDE slots 1 and 3.
+    pub fn is_q35(&self) -> bool {
+        let t = self.machine_type.value.as_str();
+        t.starts_with("q35") || t.starts_with("pc-q35")
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -252,6 +291,9 @@ pub struct Machine {
     pub cdrom: Sp<String>,
     /// QEMU guest agent; `None` = enabled iff the image has the guest-agent extension.
     pub guest_agent: Option<Sp<bool>>,
+    /// Block volumes of a cloud instance (Oracle Cloud), by name; they count against the
+    /// free tier's block storage together with the boot volume (`disk`).
+    pub block_volumes: Named<BlockVolume>,
     /// Kubernetes node labels (Talos nodes).
     pub labels: BTreeMap<String, Sp<String>>,
     /// Kubernetes node taints, `key → "value:Effect"` (Talos nodes).
@@ -261,6 +303,15 @@ pub struct Machine {
     pub link_match: Option<Sp<String>>,
     /// Machine-config patches, merged after the cluster's.
     pub patches: Vec<Sp<serde_json::Value>>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// A block volume created with a cloud instance and attached to it.
+#[derive(Clone, Debug, Serialize)]
+pub struct BlockVolume {
+    pub size: Sp<Bytes>,
+    pub description: Option<String>,
     #[serde(skip)]
     pub origin: Origin,
 }
@@ -879,6 +930,32 @@ fn security_rules(
             .and_then(|(n, p)| d.int(n, &p, 1, 65535, "port"));
         let cidr = req_parse(d, &mut s, peer, Cidr::parse);
         let reason = opt_string(d, &mut s, "reason").filter(|r| !r.value.trim().is_empty());
+        let icmp_type = s
+            .opt("icmp_type")
+            .and_then(|(n, p)| d.int(n, &p, 0, 255, "ICMP type"));
+        let icmp_code = s
+            .opt("icmp_code")
+            .and_then(|(n, p)| d.int(n, &p, 0, 255, "ICMP code"));
+        for v in [&icmp_type, &icmp_code].into_iter().flatten() {
+            if protocol.as_ref().is_some_and(|pr| pr.value != "icmp") {
+                d.error(
+                    "HLC102",
+                    "`icmp_type` and `icmp_code` apply to `protocol = 'icmp` only".into(),
+                    v.span,
+                    &s.path,
+                    "remove them, or set `protocol = 'icmp`",
+                );
+            }
+        }
+        if let (None, Some(c)) = (&icmp_type, &icmp_code) {
+            d.error(
+                "HLC102",
+                "`icmp_code` needs `icmp_type`".into(),
+                c.span,
+                &crate::decode::join(&s.path, "icmp_code"),
+                "add `icmp_type` (e.g. 3, destination unreachable)",
+            );
+        }
         if let (Some(pr), Some(pt)) = (&protocol, &port) {
             if !matches!(pr.value, "tcp" | "udp") {
                 d.error(
@@ -891,7 +968,7 @@ fn security_rules(
             }
         }
         let o = origin(&s);
-        finish!(d, s, protocol, cidr; SecurityRule { protocol, port, peer: cidr, reason, origin: o })
+        finish!(d, s, protocol, cidr; SecurityRule { protocol, port, peer: cidr, reason, icmp_type, icmp_code, origin: o })
     })
 }
 
@@ -1017,6 +1094,31 @@ fn decode_machine(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Machine> {
     let cpu_type = or(opt_string(d, &mut r, "cpu_type"), "x86-64-v2-AES");
     let cdrom = or(opt_string(d, &mut r, "cdrom"), "ide2");
     let guest_agent = r.opt("guest_agent").and_then(|(n, p)| d.bool(n, &p));
+    let block_volumes = match r.opt("block_volumes") {
+        Some((n, p)) => {
+            let declared = matches!(&n.value, hlc_diag::Value::Record(f) if !f.is_empty());
+            if declared && kind.as_ref().is_some_and(|k| k.value != MachineKind::Cloud) {
+                d.error(
+                    "HLC102",
+                    "`block_volumes` belong to cloud instances (`kind = 'cloud`)".into(),
+                    n.span,
+                    &p,
+                    "remove `block_volumes`, or give the VM a larger `disk`",
+                );
+            }
+            d.map(n, &p, |d, k, v, p| {
+                if !check_name(d, k, v, p) {
+                    return None;
+                }
+                let mut b = d.record(v, p)?;
+                let size = req_parse(d, &mut b, "size", Bytes::parse);
+                let description = opt_plain(d, &mut b, "description");
+                let o = origin(&b);
+                finish!(d, b, size; BlockVolume { size, description, origin: o })
+            })
+        }
+        None => Named::new(),
+    };
     // Shape rules that are about one record only are decode errors.
     if let Some(k) = &kind {
         match k.value {
@@ -1048,7 +1150,7 @@ fn decode_machine(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Machine> {
     }
     let o = origin(&r);
     finish!(d, r, kind, cpu, memory, disk, os, network, schedulable;
-        Machine { kind, host, site, vmid, cpu, memory, disk, datastore, shape, os, network, address, cluster, role, schedulable, tags, description, labels, taints, link_match, patches, bios, machine_type, cpu_type, cdrom, guest_agent, origin: o })
+        Machine { kind, host, site, vmid, cpu, memory, disk, datastore, shape, os, network, address, cluster, role, schedulable, tags, description, labels, taints, link_match, patches, bios, machine_type, cpu_type, cdrom, guest_agent, block_volumes, origin: o })
 }
 
 fn decode_cluster(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Cluster> {

@@ -19,8 +19,9 @@ rule! {
 * the sum of their `cpu` exceeds `threads × overcommit.cpu`;
 * the sum of their `memory` exceeds `(memory − reserved_memory) × overcommit.memory`;
 * for each datastore, the sum of the `disk` of the VMs stored on it exceeds
-  `size × overcommit.disk`. A VM without `datastore` counts against the host's only datastore
-  when it has exactly one, and is not counted otherwise.
+  `size × overcommit.disk`. A VM without `datastore` counts against the datastore its disks
+  are rendered on: the host's only datastore, else a declared `local-lvm` (otherwise HLC310
+  reports the VM).
 
 One finding per exceeded resource, pointing at the host's value, with a label on each VM.
 
@@ -166,15 +167,9 @@ pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
         }
 
         // Disk, per datastore.
-        let only = if h.datastores.len() == 1 {
-            h.datastores.keys().next().map(String::as_str)
-        } else {
-            None
-        };
         let mut per_ds: BTreeMap<&str, Vec<Vm>> = BTreeMap::new();
         for (n, m) in &vms {
-            let ds = m.datastore.as_ref().map(|d| d.as_str()).or(only);
-            if let Some(ds) = ds {
+            if let Some(ds) = m.datastore_on(h) {
                 per_ds.entry(ds).or_default().push(Vm {
                     name: n,
                     amount: m.disk.value.0,
