@@ -81,6 +81,10 @@ pub fn check_with(lab: &Lab, options: &CheckOptions) -> (Analysis, Diagnostics) 
     rules::overlapping_cidrs::check(lab, &mut out);
     rules::host_capacity::check(lab, &mut out);
     rules::oci_free_tier::check(lab, &mut out);
+    // Proxmox defaults that bite (issue 11).
+    rules::proxmox_default_datastore::check(lab, &mut out);
+    rules::cdrom_slot::check(lab, &mut out);
+    rules::guest_agent_without_extension::check(lab, &mut out);
     rules::admin_service_public::check(lab, &mut out);
     rules::access_without_sso::check(lab, &mut out);
     rules::published_internal::check(lab, &mut out);

@@ -3,9 +3,10 @@
 //! the rustdoc of that constant and what `hlc explain CODE` prints, so it is written once.
 //!
 //! Codes: `HLC0xx` are about the policy itself (suppressions, overrides), `HLC2xx` about references and identity
-//! (unknown names, cycles, duplicates), `HLC3xx` about addressing and capacity, `HLC4xx` about
-//! exposure and authentication (`HLC45x`: Kubernetes apps — charts, ports, namespaces, requests).
-//! Decode errors (`HLC1xx`) belong to `hlc-model`.
+//! (unknown names, cycles, duplicates), `HLC3xx` about addressing, capacity and Proxmox VM
+//! hardware defaults (`HLC31x`), `HLC4xx` about exposure and authentication (`HLC45x`:
+//! Kubernetes apps — charts, ports, namespaces, requests). Decode errors (`HLC1xx`) belong to
+//! `hlc-model`.
 
 use hlc_diag::{Diagnostic, Severity};
 
@@ -36,15 +37,18 @@ pub mod access_admits_everyone;
 pub mod access_without_sso;
 pub mod address_outside_network;
 pub mod admin_service_public;
+pub mod cdrom_slot;
 pub mod dependency_cycle;
 pub mod duplicate_address;
 pub mod duplicate_hostname;
 pub mod duplicate_vmid;
 pub mod expired_suppression;
+pub mod guest_agent_without_extension;
 pub mod host_capacity;
 pub mod inbound_port_on_cloud_node;
 pub mod oci_free_tier;
 pub mod overlapping_cidrs;
+pub mod proxmox_default_datastore;
 pub mod published_internal;
 pub mod published_without_tunnel;
 pub mod tunnel_routes_unpublished;
@@ -88,7 +92,7 @@ impl RuleInfo {
     }
 }
 
-static RULES: [RuleInfo; 31] = [
+static RULES: [RuleInfo; 34] = [
     unused_suppression::INFO,
     expired_suppression::INFO,
     unknown_rule_code::INFO,
@@ -101,6 +105,9 @@ static RULES: [RuleInfo; 31] = [
     overlapping_cidrs::INFO,
     host_capacity::INFO,
     oci_free_tier::INFO,
+    proxmox_default_datastore::INFO,
+    cdrom_slot::INFO,
+    guest_agent_without_extension::INFO,
     admin_service_public::INFO,
     access_without_sso::INFO,
     published_internal::INFO,

@@ -16,9 +16,13 @@ rule! {
 
 * the OCPUs and the memory of the Ampere A1 instances (`shape = "VM.Standard.A1.Flex"`; a cloud
   machine without `shape` on an OCI site counts as A1.Flex);
-* the block storage of all instances (the sum of their `disk`, boot volumes included);
+* the block storage of all instances: their boot volumes (`disk`) and their block volumes
+  (`block_volumes`) together, as Oracle counts them (boot volumes are never preserved: hlc
+  renders `preserve_boot_volume = false`, so a terminated instance frees its share);
 
-must fit the Always Free allowance in force. Allowances are dated tables in
+must fit the Always Free allowance in force. The finding points at the largest consumer of the
+exceeded resource (the value to cut first; after adding an OCPU to one node of an even layout,
+the line just edited), with a label on every other one. Allowances are dated tables in
 `limits.oci_always_free` (shipped by the library, `lib/limits.ncl`); the table in force is the one
 with the latest `from` on or before the lab's `limits_at`, or the newest table when `limits_at`
 is not set. hlc never reads the clock: the same configuration always gives the same answer.
@@ -96,16 +100,8 @@ fn over(
     if used <= limit {
         return;
     }
-    // Point at the machine whose value crosses the limit, in name order.
-    let mut acc = 0u64;
-    let mut crossing = uses.last();
-    for u in uses {
-        acc += u.amount;
-        if acc > limit {
-            crossing = Some(u);
-            break;
-        }
-    }
+    // Point at the largest consumer (the last one among equals, in name order).
+    let crossing = uses.iter().max_by_key(|u| u.amount);
     let list: Vec<String> = uses
         .iter()
         .map(|u| format!("{} {}", u.name, fmt(u.amount)))
@@ -195,15 +191,28 @@ pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
                 path: at(&m.origin, "memory"),
             })
             .collect();
-        let disks: Vec<Use> = machines
+        let volume_names: Vec<String> = machines
             .iter()
-            .map(|(n, m)| Use {
+            .flat_map(|(n, m)| m.block_volumes.keys().map(move |v| format!("{n}/{v}")))
+            .collect();
+        let mut volume_names = volume_names.iter();
+        let mut disks: Vec<Use> = Vec::new();
+        for (n, m) in &machines {
+            disks.push(Use {
                 name: n,
                 amount: m.disk.value.0,
                 span: m.disk.span,
                 path: at(&m.origin, "disk"),
-            })
-            .collect();
+            });
+            for v in m.block_volumes.values() {
+                disks.push(Use {
+                    name: volume_names.next().map(String::as_str).unwrap_or(n),
+                    amount: v.size.value.0,
+                    span: v.size.span,
+                    path: at(&v.origin, "size"),
+                });
+            }
+        }
         over(
             out,
             site,
