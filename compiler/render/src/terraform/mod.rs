@@ -4,7 +4,9 @@
 //! images (through [`crate::talos::schematic`], the same schematic the machineconfigs use).
 //! Tenancy, compartment, availability domain, image OCIDs and credentials are Terraform
 //! variables; no identifier is invented and no secret is written (the OCI nodes' machine
-//! configs are read at apply time from the SOPS-encrypted files in `out/talos/`).
+//! configs come from sensitive variables the operator sets at apply time from the SOPS-encrypted
+//! files in `out/talos/`). Only resource types and attributes of the provider notes in
+//! `../shared/schemas/terraform/` are emitted (`tests/terraform_schema.rs` checks every name).
 //!
 //! Output format (see `../shared/schemas/terraform/NOTES.md` §6): keys sorted, 2-space
 //! indentation, one trailing newline, integers as integers, set-like lists sorted, a `"//"`
@@ -25,8 +27,6 @@ pub const TERRAFORM_VERSION: &str = ">= 1.8.0";
 pub const PROXMOX_PROVIDER: (&str, &str) = ("bpg/proxmox", "0.111.1");
 /// oracle/oci, pinned.
 pub const OCI_PROVIDER: (&str, &str) = ("oracle/oci", "8.28.0");
-/// carlpett/sops, pinned: decrypts the OCI nodes' machine configs at apply time.
-pub const SOPS_PROVIDER: (&str, &str) = ("carlpett/sops", "1.4.1");
 
 /// Renders every Terraform module.
 pub fn render(lab: &Lab) -> Result<Vec<Artifact>, RenderError> {

@@ -1,15 +1,20 @@
 //! `terraform/oci/main.tf.json`: the Oracle Cloud estate of an OCI site — VCN, public subnet,
 //! internet gateway, route table, one security list holding exactly the site's declared
 //! `ingress` / `egress` rules (each described by its reason), one `VM.Standard.A1.Flex`
-//! instance per cloud machine with its fixed private address, and the site's budget with its
-//! alert rules. Tenancy, compartment, availability domain, the Talos image OCID and the alert
-//! recipients are variables. Each Talos node's `user_data` is its machine config, decrypted at
-//! apply time from the SOPS file `out/talos/<cluster>/<node>.yaml` by the `carlpett/sops`
-//! provider and base64-encoded — never inlined here.
+//! instance per cloud machine with its fixed private address and its block volumes (created
+//! with the instance), and the site's budget with its alert rules. Every resource carries
+//! `freeform_tags` naming the lab (and, on instances, the cluster and role). Tenancy,
+//! compartment, availability domain, the Talos image OCID and the alert recipients are
+//! variables.
+//!
+//! Each Talos node's `user_data` is its machine config, base64-encoded by Terraform from a
+//! *sensitive variable* the operator fills at apply time from the SOPS file hlc wrote
+//! (`TF_VAR_talos_config_<node>="$(sops decrypt out/talos/<cluster>/<node>.yaml)"`): the config
+//! holds the cluster's secrets, so it is never inlined here. [`user_data_configs`] lists those
+//! files; the build checks their size against OCI's metadata limit (HLC707), because only the
+//! build sees the plaintext.
 
-use super::{
-    expr, file, ident, lit, output, terraform_block, variable, OCI_PROVIDER, SOPS_PROVIDER,
-};
+use super::{expr, file, ident, lit, output, terraform_block, variable, OCI_PROVIDER};
 use crate::talos::schematic::{self, image_url, schematic_id};
 use crate::RenderError;
 use hlc_model::{Lab, MachineKind, NetworkKind, Os, SecurityRule, SiteKind};
@@ -26,6 +31,53 @@ fn protocol_number(p: &str) -> &'static str {
         "udp" => "17",
         _ => "all",
     }
+}
+
+/// A float that is a whole number as a JSON integer (`6`, not `6.0`), else as a float.
+fn number(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        json!(x as i64)
+    } else {
+        json!(x)
+    }
+}
+
+/// The tags every resource of the lab carries.
+fn tags(lab_name: &str, extra: &[(&str, &str)]) -> Value {
+    let mut m = Map::new();
+    m.insert("lab".into(), json!(lit(lab_name)));
+    m.insert("managed-by".into(), json!("hlc"));
+    for (k, v) in extra {
+        m.insert((*k).into(), json!(lit(v)));
+    }
+    Value::Object(m)
+}
+
+/// The Terraform variable holding a node's plaintext machine config.
+fn config_variable(machine: &str) -> String {
+    format!("talos_config_{}", ident(machine))
+}
+
+/// The Talos machine configs that OCI instances read as `user_data`, as
+/// `(machine, path under out/)`, in machine order: every Talos cloud machine of an OCI site
+/// with a cluster.
+pub fn user_data_configs(lab: &Lab) -> Vec<(String, String)> {
+    lab.machines
+        .iter()
+        .filter(|(_, m)| m.kind.value == MachineKind::Cloud && m.os.value == Os::Talos)
+        .filter(|(_, m)| {
+            m.site
+                .as_ref()
+                .and_then(|s| lab.sites.get(s.as_str()))
+                .is_some_and(|s| s.kind.value == SiteKind::Oci)
+        })
+        .filter_map(|(name, m)| {
+            let c = m.cluster.as_ref()?;
+            lab.clusters
+                .contains_key(c.as_str())
+                .then(|| (name.clone(), format!("talos/{}/{name}.yaml", c.value)))
+        })
+        .collect()
 }
 
 fn rule(r: &SecurityRule, peer_key: &str, fallback: &str) -> Value {
@@ -47,6 +99,14 @@ fn rule(r: &SecurityRule, peer_key: &str, fallback: &str) -> Value {
             "tcp_options"
         };
         m.insert(key.into(), json!({"min": p.value, "max": p.value}));
+    }
+    if let Some(t) = &r.icmp_type {
+        let mut o = Map::new();
+        o.insert("type".into(), json!(t.value));
+        if let Some(c) = &r.icmp_code {
+            o.insert("code".into(), json!(c.value));
+        }
+        m.insert("icmp_options".into(), Value::Object(o));
     }
     Value::Object(m)
 }
@@ -77,10 +137,12 @@ fn render_site(
 ) -> Result<Vec<Artifact>, RenderError> {
     let mut sources: BTreeSet<String> = BTreeSet::from([site.origin.path.clone()]);
     let mut resource: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
-    let mut data = Map::new();
     let mut outputs = Map::new();
+    let mut config_vars: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut subnet_vars: BTreeMap<String, String> = BTreeMap::new();
     let compartment = expr("var.compartment_ocid");
     let lab_name = lab.name.value.clone();
+    let site_tags = tags(&lab_name, &[("site", site_name)]);
     let dns = |s: &str| -> String {
         s.chars()
             .filter(|c| c.is_ascii_alphanumeric())
@@ -103,6 +165,7 @@ fn render_site(
                 "cidr_blocks": [v.cidr.value.to_string()],
                 "display_name": lit(&format!("{lab_name}-{vname}")),
                 "dns_label": dns(&lab_name),
+                "freeform_tags": site_tags,
             }),
         );
         resource
@@ -115,12 +178,14 @@ fn render_site(
                     "vcn_id": expr(&format!("oci_core_vcn.{vid}.id")),
                     "display_name": lit(&format!("{lab_name}-{vname}-igw")),
                     "enabled": true,
+                    "freeform_tags": site_tags,
                 }),
             );
         resource.entry("oci_core_route_table").or_default().insert(vid.clone(), json!({
             "compartment_id": compartment,
             "vcn_id": expr(&format!("oci_core_vcn.{vid}.id")),
             "display_name": lit(&format!("{lab_name}-{vname}-public")),
+            "freeform_tags": site_tags,
             "route_rules": [{
                 "network_entity_id": expr(&format!("oci_core_internet_gateway.{vid}.id")),
                 "destination": "0.0.0.0/0",
@@ -141,6 +206,7 @@ fn render_site(
             "display_name".into(),
             json!(lit(&format!("{lab_name}-{vname}-zero-trust"))),
         );
+        sl.insert("freeform_tags".into(), site_tags.clone());
         if !ingress.is_empty() {
             sl.insert("ingress_security_rules".into(), Value::Array(ingress));
         }
@@ -177,6 +243,7 @@ fn render_site(
                 "cidr_block": s.cidr.value.to_string(),
                 "display_name": lit(&format!("{lab_name}-{sname}")),
                 "dns_label": dns(sname),
+                "freeform_tags": site_tags,
                 "route_table_id": expr(&format!("oci_core_route_table.{parent}.id")),
                 "security_list_ids": [expr(&format!("oci_core_security_list.{parent}.id"))],
                 "prohibit_public_ip_on_vnic": false,
@@ -199,13 +266,26 @@ fn render_site(
         sources.insert(m.origin.path.clone());
         let id = ident(name);
         let subnet = ident(m.network.as_str());
+        let rendered_subnet = lab.networks.get(m.network.as_str()).is_some_and(|n| {
+            n.site.as_str() == site_name
+                && n.kind.value == NetworkKind::Subnet
+                && n.parent.is_some()
+        });
         let mut vnic = Map::new();
-        vnic.insert(
-            "subnet_id".into(),
-            expr(&format!("oci_core_subnet.{subnet}.id")),
-        );
+        if rendered_subnet {
+            vnic.insert(
+                "subnet_id".into(),
+                expr(&format!("oci_core_subnet.{subnet}.id")),
+            );
+        } else {
+            // Not an OCI subnet of this site in the model: its OCID is the operator's to give.
+            let var = format!("subnet_ocid_{subnet}");
+            vnic.insert("subnet_id".into(), expr(&format!("var.{var}")));
+            subnet_vars.insert(var, m.network.value.clone());
+        }
         vnic.insert("assign_public_ip".into(), json!("true"));
-        vnic.insert("hostname_label".into(), json!(dns(name)));
+        // The Talos hostname (machine names are DNS labels, which OCI hostname labels accept).
+        vnic.insert("hostname_label".into(), json!(lit(name)));
         if let Some(a) = &m.address {
             vnic.insert("private_ip".into(), json!(a.value.to_string()));
             outputs.insert(
@@ -238,8 +318,41 @@ fn render_site(
         );
         inst.insert(
             "shape_config".into(),
-            json!({"ocpus": m.cpu.value.as_f64(), "memory_in_gbs": m.memory.value.gib()}),
+            json!({"ocpus": number(m.cpu.value.as_f64()), "memory_in_gbs": number(m.memory.value.gib())}),
         );
+        let mut inst_tags = vec![("site", site_name)];
+        if let Some(c) = &m.cluster {
+            inst_tags.push(("cluster", c.as_str()));
+        }
+        if let Some(r) = &m.role {
+            inst_tags.push((
+                "role",
+                match r.value {
+                    hlc_model::Role::Controlplane => "control-plane",
+                    hlc_model::Role::Worker => "worker",
+                },
+            ));
+        }
+        inst.insert("freeform_tags".into(), tags(&lab_name, &inst_tags));
+        // Block volumes, created and attached (paravirtualized) at launch.
+        let volumes: Vec<Value> = m
+            .block_volumes
+            .iter()
+            .map(|(vname, v)| {
+                json!({
+                    "type": "paravirtualized",
+                    "display_name": lit(&format!("{name}-{vname}")),
+                    "launch_create_volume_details": {
+                        "volume_creation_type": "ATTRIBUTES",
+                        "display_name": lit(&format!("{name}-{vname}")),
+                        "size_in_gbs": (v.size.value.gib().ceil() as i64).to_string(),
+                    },
+                })
+            })
+            .collect();
+        if !volumes.is_empty() {
+            inst.insert("launch_volume_attachments".into(), Value::Array(volumes));
+        }
         inst.insert("create_vnic_details".into(), Value::Object(vnic));
         inst.insert("preserve_boot_volume".into(), json!(false));
         inst.insert("agent_config".into(), json!({"are_all_plugins_disabled": true, "is_management_disabled": true, "is_monitoring_disabled": true}));
@@ -273,17 +386,12 @@ fn render_site(
                 src.insert("source_id".into(), expr(&format!("var.{var}")));
             }
             let cfg = format!("talos/{cname}/{name}.yaml");
-            data.insert(
-                id.clone(),
-                json!({
-                    "source_file": format!("${{path.module}}/../../{}", lit(&cfg)),
-                    "input_type": "yaml",
-                }),
-            );
+            let var = config_variable(name);
             inst.insert(
                 "metadata".into(),
-                json!({"user_data": expr(&format!("base64encode(data.sops_file.{id}.raw)"))}),
+                json!({"user_data": expr(&format!("base64encode(var.{var})"))}),
             );
+            config_vars.insert(var, (name.to_string(), cfg));
         }
         inst.insert("source_details".into(), Value::Object(src));
         resource
@@ -336,6 +444,30 @@ fn render_site(
             false,
         ),
     );
+    for (var, net) in &subnet_vars {
+        variables.insert(
+            var.clone(),
+            variable(
+                "string",
+                &format!("OCID of the subnet for network {net} (the lab does not declare it as a subnet of this site)"),
+                None,
+                false,
+            ),
+        );
+    }
+    for (var, (machine, cfg)) in &config_vars {
+        variables.insert(
+            var.clone(),
+            variable(
+                "string",
+                &format!(
+                    "Talos machine config of {machine} (plaintext YAML; Terraform base64-encodes it into the instance's user_data). It holds the cluster's secrets: set it from the encrypted file at apply time, TF_VAR_{var}=\"$(sops decrypt ../../{cfg})\""
+                ),
+                None,
+                true,
+            ),
+        );
+    }
     for (var, (url, installer)) in &images {
         variables.insert(
             var.clone(),
@@ -358,6 +490,7 @@ fn render_site(
             "target_type": "COMPARTMENT",
             "targets": [expr("var.compartment_ocid")],
             "display_name": lit(&format!("{lab_name}-{site_name}-budget")),
+            "freeform_tags": site_tags,
             "description": lit(&format!("Monthly budget of site {site_name}{}", if site.free_tier.value { " (Always Free: any spend is drift)" } else { "" })),
         }));
         for a in &b.alerts {
@@ -371,10 +504,11 @@ fn render_site(
             resource.entry("oci_budget_alert_rule").or_default().insert(format!("{bid}_{}_{tname}", a.kind.value), json!({
                 "budget_id": expr(&format!("oci_budget_budget.{bid}.id")),
                 "type": kind,
-                "threshold": t,
+                "threshold": number(t),
                 "threshold_type": "PERCENTAGE",
                 "recipients": expr("var.budget_alert_recipients"),
                 "display_name": lit(&format!("{lab_name}-{site_name}-{}-{tname}pct", a.kind.value)),
+                "freeform_tags": site_tags,
                 "message": lit(&format!("{} spend reached {tname}% of the {site_name} budget", if a.kind.value == "actual" { "Actual" } else { "Forecast" })),
             }));
         }
@@ -391,12 +525,9 @@ fn render_site(
         }
     }
 
-    let mut providers = vec![("oci", OCI_PROVIDER)];
-    if !data.is_empty() {
-        providers.push(("sops", SOPS_PROVIDER));
-    }
+    let providers = vec![("oci", OCI_PROVIDER)];
     let mut doc = json!({
-        "//": "Generated by hlc from the lab model. Do not edit. OCI credentials come from the environment or ~/.oci/config; the Talos machine configs are decrypted at apply time by the sops provider (SOPS_AGE_KEY_FILE).",
+        "//": "Generated by hlc from the lab model. Do not edit. OCI credentials come from the environment or ~/.oci/config; each Talos node's machine config comes from a sensitive variable (TF_VAR_talos_config_<node>, see its description), never from this file.",
         "terraform": terraform_block(&providers),
         "provider": {"oci": {"region": expr("var.region")}},
         "variable": variables,
@@ -408,9 +539,6 @@ fn render_site(
         .collect();
     if !res.is_empty() {
         doc["resource"] = Value::Object(res);
-    }
-    if !data.is_empty() {
-        doc["data"] = json!({"sops_file": data});
     }
     Ok(vec![file(
         TARGET,

@@ -2,8 +2,11 @@
 //! and one `proxmox_virtual_environment_download_file` per distinct Talos boot ISO (per host
 //! with an `iso_datastore`). VMs boot the Image Factory `metal` ISO of their cluster's
 //! schematic (the platform of [`schematic::platform`], the same the machineconfigs install) on
-//! the q35 `ide2` slot; static addresses come from the machine configs. They run the QEMU guest agent only when the image carries its extension. Every
-//! datastore is written explicitly (the provider's default is `local-lvm`).
+//! the q35 `ide2` slot (rule HLC311 refuses slots q35 lacks); static addresses come from the
+//! machine configs. They run the QEMU guest agent only when the image carries its extension
+//! (HLC312 refuses an explicit `true` without it). Every datastore is written explicitly — the
+//! VM's, else the one its host implies ([`hlc_model::Machine::datastore_on`], HLC310 when none):
+//! the provider's default, `local-lvm`, is never left to chance.
 
 use super::{expr, file, ident, lit, output, terraform_block, variable, PROXMOX_PROVIDER};
 use crate::talos::schematic::{self, image_url, schematic_id, QEMU_GUEST_AGENT};
@@ -52,7 +55,7 @@ pub fn render(lab: &Lab) -> Result<Vec<Artifact>, RenderError> {
         let host = &lab.hosts[host_name];
         sources.insert(host.origin.path.clone());
         let net = lab.networks.get(m.network.as_str());
-        let datastore = m.datastore.as_ref().map(|d| d.value.clone());
+        let datastore = m.datastore_on(host).map(str::to_string);
         let cluster = m
             .cluster
             .as_ref()
