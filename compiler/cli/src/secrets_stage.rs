@@ -21,6 +21,9 @@
 //! * [`sops_config`]: `out/.sops.yaml`, creation rules matching exactly what was encrypted (one
 //!   rule per encrypted file, then the lab's recipients for anything else), so `sops edit` on a
 //!   file of `out/` uses the same recipients and `encrypted_regex`.
+//! * [`user_data_size`]: the Talos machine configs that Oracle Cloud instances read as
+//!   `user_data` must fit OCI's 32,000-byte metadata limit once base64-encoded (HLC707); only
+//!   this stage sees their plaintext.
 //! * [`leak_guard`]: refuses the build (HLC605) when any decrypted secret value (≥ 6 characters)
 //!   occurs in any artifact's bytes — plain artifacts, and the clear parts of encrypted ones —
 //!   naming the artifact, never the value.
@@ -574,6 +577,70 @@ pub fn sops_config(
         .map_err(|e| Box::new(internal("out/.sops.yaml", &e)))
 }
 
+/// HLC707 for every OCI node whose machine config would not fit its instance metadata: the
+/// Terraform renderer base64-encodes the config into `metadata.user_data`, and OCI accepts at
+/// most [`OCI_METADATA_LIMIT`](hlc_render::terraform::OCI_METADATA_LIMIT) bytes of metadata. The
+/// size measured is that of the plaintext as `sops decrypt` prints it (hlc-sops emits the same
+/// layout), which is what the operator feeds to the Terraform variable.
+pub fn user_data_size(lab: &Lab, arts: &[SecretArtifact]) -> Vec<Diagnostic> {
+    use hlc_render::terraform::{base64_len, oci::user_data_configs, OCI_METADATA_LIMIT};
+    let mut out = Vec::new();
+    for (machine, path) in user_data_configs(lab) {
+        let Some(a) = arts.iter().find(|a| a.path == path) else {
+            continue; // not rendered (no bundle): reported as HLC706
+        };
+        // A config that cannot be emitted is reported by encrypt_artifacts (HLC900).
+        let Ok(bytes) = plaintext(a).and_then(|doc| a.format.emit(&doc)) else {
+            continue;
+        };
+        let encoded = base64_len(bytes.len());
+        if encoded <= OCI_METADATA_LIMIT {
+            continue;
+        }
+        let m = &lab.machines[&machine];
+        let cluster = m.cluster.as_ref().map(|c| c.value.as_str()).unwrap_or("");
+        let mut d = Diagnostic::error(
+            "HLC707",
+            format!(
+                "the Talos machine config of `{machine}` is {} bytes, {encoded} once base64-encoded into the instance's `user_data`: more than the {} bytes of metadata OCI accepts",
+                bytes.len(),
+                OCI_METADATA_LIMIT
+            ),
+        )
+        .with_path(m.origin.path.clone())
+        .with_span(m.cluster.as_ref().and_then(|c| c.span).or(m.origin.span))
+        .with_help(format!(
+            "shrink the config by {} bytes or more: fewer or smaller `patches` (cluster `{cluster}` and the machine) or `cert_sans`; nothing was written",
+            (encoded - OCI_METADATA_LIMIT).div_ceil(4) * 3
+        ));
+        if let Some(c) = lab.clusters.get(cluster) {
+            if let Some(s) = c.cert_sans.first() {
+                d = d.with_label(
+                    s.span,
+                    format!(
+                        "{} certificate SANs of cluster `{cluster}`",
+                        c.cert_sans.len()
+                    ),
+                );
+            }
+            if let Some(p) = c.patches.first() {
+                d = d.with_label(
+                    p.span,
+                    format!("{} patches of cluster `{cluster}`", c.patches.len()),
+                );
+            }
+        }
+        if let Some(p) = m.patches.first() {
+            d = d.with_label(
+                p.span,
+                format!("{} patches of `{machine}`", m.patches.len()),
+            );
+        }
+        out.push(d);
+    }
+    out
+}
+
 /// HLC605 for every artifact whose bytes contain a secret value.
 pub fn leak_guard(values: &SecretValues, artifacts: &[Artifact]) -> Vec<Diagnostic> {
     let secrets: Vec<hlc_sops::SecretString> = values.0.values().cloned().collect();
@@ -629,6 +696,11 @@ pub fn run(
         .map_err(|e| StageError::Fatal(format!("rendering failed: {e}")))?;
     let secret_arts = hlc_render::render_secret(lab, &ctx)
         .map_err(|e| StageError::Fatal(format!("rendering failed: {e}")))?;
+    // Issue 11: OCI nodes read their machine config from instance metadata (HLC707).
+    let too_big = user_data_size(lab, &secret_arts);
+    if !too_big.is_empty() {
+        return Err(StageError::Diags(too_big));
+    }
     let lm = lastmodified().map_err(StageError::Fatal)?;
     let encrypted = crate::timings::time("secrets-encrypt", || {
         encrypt_artifacts(
