@@ -100,6 +100,7 @@ pub fn check_with(lab: &Lab, options: &CheckOptions) -> (Analysis, Diagnostics) 
     rules::chart_version_unpinned::check(lab, &mut out);
     rules::port_mismatch::check(lab, &mut out);
     rules::namespace_collision::check(lab, &mut out);
+    rules::shared_namespace::check(lab, &mut out);
     rules::cluster_requests::check(lab, &mut out);
     // Talos (issue 5).
     rules::talos_version_unsupported::check(lab, &mut out);

@@ -63,6 +63,7 @@ pub mod chart_version_unpinned;
 pub mod cluster_requests;
 pub mod namespace_collision;
 pub mod port_mismatch;
+pub mod shared_namespace;
 // Talos (issue 5).
 pub mod talos_endpoint;
 pub mod talos_even_control_planes;
@@ -92,7 +93,7 @@ impl RuleInfo {
     }
 }
 
-static RULES: [RuleInfo; 34] = [
+static RULES: [RuleInfo; 35] = [
     unused_suppression::INFO,
     expired_suppression::INFO,
     unknown_rule_code::INFO,
@@ -122,6 +123,7 @@ static RULES: [RuleInfo; 34] = [
     chart_version_unpinned::INFO,
     port_mismatch::INFO,
     namespace_collision::INFO,
+    shared_namespace::INFO,
     cluster_requests::INFO,
     // Talos (issue 5).
     talos_version_unsupported::INFO,

@@ -1,5 +1,5 @@
-//! HLC452 namespace-collision: services of one cluster and namespace that are not one app, or
-//! that claim the same Kubernetes object name.
+//! HLC452 namespace-collision: app modules of one cluster and namespace that claim the same
+//! Kubernetes Secret name. (Unrelated apps merely sharing a namespace: HLC454.)
 
 use crate::ext::at;
 use hlc_diag::Diagnostic;
@@ -10,38 +10,25 @@ rule! {
     code: "HLC452",
     name: "namespace-collision",
     severity: Error,
-    summary: "two services share a namespace without belonging together, or their app modules claim the same Secret in it",
+    summary: "two services' app modules keep their secrets in the same Kubernetes Secret of one namespace",
     doc: r#"# HLC452 namespace-collision
 
-**What.** Within one cluster, a namespace is one application's boundary. Services may share a
-namespace when they belong together: when they are connected by `depends_on` edges (or one is
-part of the other's release, `release`) among the services of that namespace — Authentik with its
-Postgres and Redis, Grafana with Prometheus and Loki. This rule reports:
+**What.** Two services of one cluster and namespace whose app modules keep their secrets in the
+same Kubernetes Secret name. (Two Services with one name are HLC203; unrelated apps that merely
+share a namespace are the warning HLC454.)
 
-* services in one namespace that fall into two or more unconnected groups (one finding per
-  group after the first, at that group's first service's `namespace`);
-* two services of one namespace whose app modules keep their secrets in the same Kubernetes
-  Secret name (each would overwrite the other's; two Services with one name are HLC203).
-
-Kubernetes' own namespaces (`kube-system`, `default`) are exempt from the first check: the CNI
-and other system add-ons live there by convention.
-
-**Why.** hlc derives a namespace's CiliumNetworkPolicy, its Secrets and its Argo CD destination
-from the services in it. Two unrelated apps in one namespace share all of that: each sees the
-other's Secrets through the namespace's RBAC, a pruning Application may delete the other's
-objects, and two Services or Secrets with one name silently overwrite each other. The seed had
-Homepage routed in `default` while it lived in `homepage` (inventory A1).
+**Why.** hlc renders one Secret per name and namespace: each would overwrite the other's keys,
+and one app would start with the other's credentials.
 
 **Example.**
 
 ```nickel
-services.homepage = { cluster = "cloud", namespace = "apps", … },
-services.uptime-kuma = { cluster = "cloud", namespace = "apps", … },   # HLC452
+services.grafana = { cluster = "cloud", namespace = "monitoring", app = hlc.modules.grafana { … }, … },
+services.grafana-test = { cluster = "cloud", namespace = "monitoring", app = hlc.modules.grafana { … }, … },   # HLC452
 ```
 
-**Fix.** Give each app its own namespace (the default: a service's namespace is its name), or
-declare the dependency that makes them one app. Give one of two clashing Secrets another name
-(the modules' `secret_name`-style option) or its own namespace.
+**Fix.** Give one of the two Secrets another name (the module's `secret_name`-style option) or
+move one service to its own namespace.
 "#,
 }
 
@@ -50,14 +37,6 @@ fn cluster(s: &Service) -> Option<&str> {
         Placement::Cluster(c) => Some(c.as_str()),
         _ => None,
     }
-}
-
-fn find(parent: &mut BTreeMap<String, String>, x: &str) -> String {
-    let mut cur = x.to_string();
-    while let Some(p) = parent.get(&cur).filter(|p| **p != cur) {
-        cur = p.clone();
-    }
-    cur
 }
 
 pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
@@ -95,67 +74,5 @@ pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
-        if ["kube-system", "default"].contains(ns) || members.len() < 2 {
-            continue;
-        }
-        // Groups connected by depends_on / release inside the namespace.
-        let mut parent: BTreeMap<String, String> = members
-            .iter()
-            .map(|m| (m.to_string(), m.to_string()))
-            .collect();
-        let union = |a: &str, b: &str, parent: &mut BTreeMap<String, String>| {
-            let (ra, rb) = (find(parent, a), find(parent, b));
-            if ra != rb {
-                let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
-                parent.insert(hi, lo);
-            }
-        };
-        for name in members {
-            let s = &lab.services[*name];
-            for d in &s.depends_on {
-                if members.contains(d.as_str()) {
-                    union(name, d.as_str(), &mut parent);
-                }
-            }
-            if members.contains(s.release.as_str()) {
-                union(name, s.release.as_str(), &mut parent);
-            }
-        }
-        let mut groups: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-        for name in members {
-            groups
-                .entry(find(&mut parent, name))
-                .or_default()
-                .push(name);
-        }
-        if groups.len() < 2 {
-            continue;
-        }
-        let mut it = groups.values();
-        let first = it.next().expect("two groups");
-        for g in it {
-            let s = &lab.services[g[0]];
-            out.push(
-                INFO.diag(format!(
-                    "namespace `{ns}` of cluster `{c}` holds unrelated apps: {} and {}",
-                    list(first),
-                    list(g)
-                ))
-                .with_path(at(&s.origin, "namespace"))
-                .with_span(s.namespace.span)
-                .with_label(lab.services[first[0]].namespace.span, format!("`{}` is in `{ns}` too", first[0]))
-                .with_help(format!(
-                    "give `{}` its own namespace, or declare the `depends_on` that makes them one app",
-                    g[0]
-                )),
-            );
-        }
     }
-}
-
-fn list(g: &[&str]) -> String {
-    g.iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
