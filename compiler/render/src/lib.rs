@@ -160,6 +160,8 @@ pub fn render_secret(lab: &Lab, ctx: &RenderContext) -> Result<Vec<SecretArtifac
     let mut out: Vec<SecretArtifact> = Vec::new();
     out.extend(talos::machineconfig::render(lab, ctx)?);
     out.extend(clusters::secrets::render_secret(lab, ctx));
+    // Issue 12: the Alertmanager configuration (receiver URLs).
+    out.extend(clusters::monitoring::render_secret(lab, ctx));
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
