@@ -22,6 +22,12 @@ whose `site` is not an OCI site is reported here too.
 **Why.** hlc renders a Velero `Schedule` into the cluster's tree; without Velero there, or
 without a `BackupStorageLocation` to write to, nothing runs — and nothing complains.
 
+**Example.**
+
+```text
+error[HLC808]: backup policy `prod-daily` runs in cluster `prod`, where no backup agent runs
+```
+
 **Fix.** Set `store` (or `backups.defaults.store`), and install Velero in the cluster. The names
 a policy uses (cluster, store) are checked like every reference (HLC201).
 "#,

@@ -49,11 +49,11 @@ pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
             let shown = if rel.is_empty() {
                 "the whole store".to_string()
             } else {
-                format!("`{}`", store.object_prefix(rel))
+                format!("objects under `{}`", store.object_prefix(rel))
             };
             out.push(
                 INFO.diag(format!(
-                    "the lifecycle of store `{name}` deletes {shown} by age, which holds {}",
+                    "the lifecycle of store `{name}` deletes {shown} by age, reaching Velero's repositories or metadata ({})",
                     hit.iter()
                         .map(|h| format!("`{}`", store.object_prefix(h)))
                         .collect::<Vec<_>>()
