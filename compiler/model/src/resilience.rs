@@ -30,8 +30,9 @@ impl Duration {
         let bad = |why: &str| TypeError {
             code: "HLC800",
             message: format!("`{s}` is not a duration: {why}"),
-            help: "write a whole number and a unit (m, h, d, w), e.g. \"14d\", \"336h\" or \"1d12h\""
-                .to_string(),
+            help:
+                "write a whole number and a unit (m, h, d, w), e.g. \"14d\", \"336h\" or \"1d12h\""
+                    .to_string(),
         };
         let t = s.trim();
         if t.is_empty() {
@@ -602,7 +603,9 @@ impl Lab {
             .iter()
             .find(|(_, s)| {
                 matches!(&s.placement, Placement::Cluster(c) if c.value == cluster)
-                    && s.chart.as_ref().is_some_and(|c| c.name.value == BACKUP_AGENT_CHART)
+                    && s.chart
+                        .as_ref()
+                        .is_some_and(|c| c.name.value == BACKUP_AGENT_CHART)
             })
             .map(|(n, s)| (n.as_str(), s))
     }
@@ -632,7 +635,8 @@ fn opt_str(d: &mut Decoder, r: &mut Rec, name: &'static str) -> Option<Sp<String
 }
 
 fn opt_duration(d: &mut Decoder, r: &mut Rec, name: &'static str) -> Option<Sp<Duration>> {
-    r.opt(name).and_then(|(n, p)| d.parse(n, &p, Duration::parse))
+    r.opt(name)
+        .and_then(|(n, p)| d.parse(n, &p, Duration::parse))
 }
 
 fn names(d: &mut Decoder, r: &mut Rec, name: &'static str) -> Vec<Sp<String>> {
@@ -738,9 +742,14 @@ fn decode_store(d: &mut Decoder, v: &Node, p: &str) -> Option<BackupStore> {
             l.finish(d);
         }
     }
-    let quota = r.opt("quota").and_then(|(n, p)| d.parse(n, &p, Bytes::parse));
+    let quota = r
+        .opt("quota")
+        .and_then(|(n, p)| d.parse(n, &p, Bytes::parse));
     if let Some(k) = kind.as_ref().filter(|k| k.value == StoreKind::Oci) {
-        for (field, missing) in [("region", region.is_none()), ("namespace", namespace.is_none())] {
+        for (field, missing) in [
+            ("region", region.is_none()),
+            ("namespace", namespace.is_none()),
+        ] {
             if missing && endpoint.is_none() {
                 d.error(
                     "HLC102",
@@ -850,10 +859,7 @@ pub(crate) fn decode_monitoring(d: &mut Decoder, n: &Node, p: &str) -> Option<Mo
                 Some((n, p)) => d.list(n, &p, |d, n, p| {
                     d.tag(n, p, &["critical", "warning", "info"])
                 }),
-                None => vec![
-                    Sp::new("critical", r.span),
-                    Sp::new("warning", r.span),
-                ],
+                None => vec![Sp::new("critical", r.span), Sp::new("warning", r.span)],
             };
             let o = origin(&r);
             r.finish(d);
@@ -895,7 +901,10 @@ mod tests {
     #[test]
     fn durations() {
         assert_eq!(Duration::parse("14d").unwrap().minutes, 14 * 24 * 60);
-        assert_eq!(Duration::parse("336h").unwrap(), Duration::parse("2w").unwrap());
+        assert_eq!(
+            Duration::parse("336h").unwrap(),
+            Duration::parse("2w").unwrap()
+        );
         assert_eq!(Duration::parse("1d12h").unwrap().minutes, 36 * 60);
         assert_eq!(Duration::parse("720h").unwrap().go(), "720h0m0s");
         assert_eq!(Duration::parse("90m").unwrap().prometheus(), "90m");
@@ -912,15 +921,27 @@ mod tests {
     fn schedules() {
         let daily = Schedule::parse("0 3 * * *").unwrap();
         assert_eq!(daily.describe(), "every day at 03:00 UTC");
-        assert_eq!(daily.cadence().unwrap().max_gap, Duration::parse("1d").unwrap());
+        assert_eq!(
+            daily.cadence().unwrap().max_gap,
+            Duration::parse("1d").unwrap()
+        );
         let weekly = Schedule::parse("0 4 * * 0").unwrap();
         assert_eq!(weekly.describe(), "every Sunday at 04:00 UTC");
-        assert_eq!(weekly.cadence().unwrap().max_gap, Duration::parse("7d").unwrap());
+        assert_eq!(
+            weekly.cadence().unwrap().max_gap,
+            Duration::parse("7d").unwrap()
+        );
         let monthly = Schedule::parse("@monthly").unwrap();
-        assert_eq!(monthly.cadence().unwrap().max_gap, Duration::parse("31d").unwrap());
+        assert_eq!(
+            monthly.cadence().unwrap().max_gap,
+            Duration::parse("31d").unwrap()
+        );
         // Two runs a day, unevenly spaced: the longest gap counts.
         let uneven = Schedule::parse("0 1,5 * * *").unwrap();
-        assert_eq!(uneven.cadence().unwrap().max_gap, Duration::parse("20h").unwrap());
+        assert_eq!(
+            uneven.cadence().unwrap().max_gap,
+            Duration::parse("20h").unwrap()
+        );
         assert!(Schedule::parse("0 3 * *").unwrap_err().contains("5 fields"));
         assert!(Schedule::parse("0 0 3 * * *").is_err());
         assert!(Schedule::parse("61 3 * * *").is_err());

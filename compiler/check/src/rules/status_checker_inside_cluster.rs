@@ -38,7 +38,10 @@ pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
         .keys()
         .filter_map(|c| {
             let s = lab.services.get(c)?;
-            Some((c.as_str(), (s.placement.kind(), s.placement.name().as_str())))
+            Some((
+                c.as_str(),
+                (s.placement.kind(), s.placement.name().as_str()),
+            ))
         })
         .collect();
     if places.is_empty() {

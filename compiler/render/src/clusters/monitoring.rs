@@ -88,14 +88,10 @@ pub fn documents(lab: &Lab, cluster: &str) -> Vec<(String, Vec<Value>, BTreeSet<
     }
 
     // PrometheusRules.
-    let probed: BTreeSet<&str> = if lab
-        .monitoring
-        .checkers
-        .iter()
-        .any(|(c, k)| {
-            k.value == CheckerKind::Blackbox
-                && lab.services.get(c).and_then(|s| derive::cluster_of(s)) == Some(cluster)
-        }) {
+    let probed: BTreeSet<&str> = if lab.monitoring.checkers.iter().any(|(c, k)| {
+        k.value == CheckerKind::Blackbox
+            && lab.services.get(c).and_then(|s| derive::cluster_of(s)) == Some(cluster)
+    }) {
         lab.status_targets().into_iter().map(|(n, _)| n).collect()
     } else {
         BTreeSet::new()
@@ -239,9 +235,15 @@ pub fn alertmanager_config(lab: &Lab, ctx: &RenderContext) -> Option<Value> {
     for (name, r) in &lab.monitoring.receivers {
         let url = ctx.secrets.get(r.url_secret.as_str())?.expose().to_string();
         let config = match r.kind.value {
-            ReceiverKind::Discord => json!({ "discord_configs": [{ "webhook_url": url, "send_resolved": true }] }),
-            ReceiverKind::Slack => json!({ "slack_configs": [{ "api_url": url, "send_resolved": true }] }),
-            ReceiverKind::Webhook => json!({ "webhook_configs": [{ "url": url, "send_resolved": true }] }),
+            ReceiverKind::Discord => {
+                json!({ "discord_configs": [{ "webhook_url": url, "send_resolved": true }] })
+            }
+            ReceiverKind::Slack => {
+                json!({ "slack_configs": [{ "api_url": url, "send_resolved": true }] })
+            }
+            ReceiverKind::Webhook => {
+                json!({ "webhook_configs": [{ "url": url, "send_resolved": true }] })
+            }
         };
         let mut rec = json!({ "name": name });
         if let (Some(o), Value::Object(c)) = (rec.as_object_mut(), config) {
@@ -290,7 +292,10 @@ pub fn render_secret(lab: &Lab, ctx: &RenderContext) -> Vec<SecretArtifact> {
         return Vec::new();
     };
     let text = crate::yaml::to_yaml(&config);
-    let mut sources = vec![format!("services.{scraper_name}"), "monitoring.receivers".to_string()];
+    let mut sources = vec![
+        format!("services.{scraper_name}"),
+        "monitoring.receivers".to_string(),
+    ];
     for r in lab.monitoring.receivers.values() {
         sources.push(format!("secrets.{}", r.url_secret.as_str()));
     }

@@ -4,8 +4,8 @@
 //! wave follows every release of the cluster, so the CRDs it uses (Velero's, the Prometheus
 //! operator's) exist when it syncs.
 
-use super::{backup, destination, git_path, gitops_sources, monitoring, status, yaml_artifact};
 use super::Gitops;
+use super::{backup, destination, git_path, gitops_sources, monitoring, status, yaml_artifact};
 use crate::{RenderContext, RenderError};
 use hlc_model::Lab;
 use hlc_out::Artifact;
@@ -31,14 +31,22 @@ pub fn render(
     }
     for (rel, docs, sources) in monitoring::documents(lab, cluster) {
         all_sources.extend(sources.iter().cloned());
-        out.push(yaml_artifact(format!("{dir}/monitoring/{rel}"), &docs, sources)?);
+        out.push(yaml_artifact(
+            format!("{dir}/monitoring/{rel}"),
+            &docs,
+            sources,
+        )?);
     }
     for (rel, docs, sources) in status::documents(lab, cluster) {
         if docs.is_empty() {
             continue;
         }
         all_sources.extend(sources.iter().cloned());
-        out.push(yaml_artifact(format!("{dir}/status/{rel}"), &docs, sources)?);
+        out.push(yaml_artifact(
+            format!("{dir}/status/{rel}"),
+            &docs,
+            sources,
+        )?);
     }
     if out.is_empty() {
         return Ok(out);
@@ -50,7 +58,11 @@ pub fn render(
         .map_or(0, |w| w + 1);
     let mut src: BTreeSet<String> = gitops_sources(g).into_iter().collect();
     src.insert(format!("clusters.{cluster}"));
-    src.extend(all_sources.into_iter().filter(|s| !s.starts_with("secrets.")));
+    src.extend(
+        all_sources
+            .into_iter()
+            .filter(|s| !s.starts_with("secrets.")),
+    );
     let app = json!({
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",

@@ -97,7 +97,9 @@ pub fn documents(lab: &Lab, cluster: &str) -> Vec<(String, Vec<Value>, BTreeSet<
                 let group = format!("{}-status", lab.name.as_str());
                 let mut monitors = vec![json!({ "name": lab.name.as_str(), "type": "group" })];
                 for (_, s) in &targets {
-                    let Some(url) = check_url(lab, s) else { continue };
+                    let Some(url) = check_url(lab, s) else {
+                        continue;
+                    };
                     let access = s.exposure.value == Exposure::Access;
                     let fqdn = derive::fqdn(lab, s).unwrap_or_default();
                     monitors.push(json!({
