@@ -150,7 +150,7 @@ impl Schedule {
             expr: t.to_string(),
             cron,
         };
-        if s.cadence().is_none() {
+        if s.runs(1).is_empty() {
             return Err("it never runs (no date matches it)".to_string());
         }
         Ok(s)
@@ -168,8 +168,23 @@ impl Schedule {
     }
 
     /// The longest gap between runs over 2025–2028 (a leap year included); `None` if it runs
-    /// fewer than twice in that time.
+    /// fewer than twice in that time. Computed once per expression and process (it walks up to
+    /// ten thousand runs; the rules and the renderers ask for the same schedules).
     pub fn cadence(&self) -> Option<Cadence> {
+        use std::sync::{Mutex, OnceLock};
+        static CACHE: OnceLock<Mutex<BTreeMap<String, Option<Cadence>>>> = OnceLock::new();
+        let cache = CACHE.get_or_init(|| Mutex::new(BTreeMap::new()));
+        if let Some(c) = cache.lock().ok().and_then(|m| m.get(&self.expr).copied()) {
+            return c;
+        }
+        let c = self.measure_cadence();
+        if let Ok(mut m) = cache.lock() {
+            m.insert(self.expr.clone(), c);
+        }
+        c
+    }
+
+    fn measure_cadence(&self) -> Option<Cadence> {
         let end = chrono::NaiveDate::from_ymd_opt(2029, 1, 1)
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .expect("a valid date");
@@ -931,6 +946,9 @@ mod tests {
             weekly.cadence().unwrap().max_gap,
             Duration::parse("7d").unwrap()
         );
+        // Once in four years: valid, but no cadence to speak of.
+        let leap = Schedule::parse("0 0 29 2 *").unwrap();
+        assert!(leap.cadence().is_none());
         let monthly = Schedule::parse("@monthly").unwrap();
         assert_eq!(
             monthly.cadence().unwrap().max_gap,

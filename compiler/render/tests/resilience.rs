@@ -597,3 +597,40 @@ fn bucket_lifecycle_follows_the_retentions() {
     );
     assert_eq!(f[0].span, span);
 }
+
+#[test]
+fn reference_lab_is_clean_and_each_cluster_is_watched_from_the_other() {
+    let lab = lab_at(&repo());
+    let (_, diags) = hlc_check::check(&lab);
+    let resilience: Vec<_> = diags
+        .0
+        .iter()
+        .filter(|d| d.code.starts_with("HLC8"))
+        .collect();
+    assert!(resilience.is_empty(), "{resilience:#?}");
+    // Without the blackbox exporter (prod), Uptime Kuma (cloud) is the only checker of the
+    // cloud cluster's hostnames: HLC806 names them, and only them.
+    let mut only_kuma = lab.clone();
+    only_kuma.monitoring.checkers.remove("blackbox-exporter");
+    let (_, diags) = hlc_check::check(&only_kuma);
+    let f: Vec<_> = diags.0.iter().filter(|d| d.code == "HLC806").collect();
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(f[0].message.contains("cluster `cloud`"), "{}", f[0].message);
+    for (_, s) in lab.status_targets() {
+        let fqdn = lab.fqdn(s).unwrap().to_string();
+        let in_cloud = hlc_render::derive::cluster_of(s) == Some("cloud");
+        assert_eq!(
+            f[0].message.contains(&fqdn),
+            in_cloud,
+            "{fqdn}: {}",
+            f[0].message
+        );
+    }
+    // A stateful service that loses its policy is HLC803 at its `persistence`.
+    let mut no_backup = lab.clone();
+    no_backup.services.get_mut("grafana").unwrap().backup = None;
+    let (_, diags) = hlc_check::check(&no_backup);
+    let f: Vec<_> = diags.0.iter().filter(|d| d.code == "HLC803").collect();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].path.as_deref(), Some("services.grafana.persistence"));
+}
