@@ -106,7 +106,11 @@ fn required_schema(rel: &str) -> jsonschema::Validator {
 fn resilience_docs(r: &Rendered) -> Vec<(&str, &Value)> {
     r.docs
         .iter()
-        .filter(|(p, _)| p.contains("/resilience/") || p.ends_with("/apps/resilience.yaml"))
+        .filter(|(p, _)| {
+            p.contains("/resilience/")
+                || p.ends_with("/apps/resilience.yaml")
+                || p.ends_with("/alertmanager-hlc.yaml")
+        })
         .flat_map(|(p, ds)| ds.iter().map(move |d| (p.as_str(), d)))
         .collect()
 }
@@ -153,8 +157,10 @@ fn structural(kind: &str, d: &Value, blackbox_modules: &BTreeSet<String>) -> Vec
                 "spec.config.s3Url is https",
             );
             need(
-                spec["credential"]["name"].is_string() && spec["credential"]["key"].is_string(),
-                "spec.credential {name, key}",
+                spec.get("credential").is_none()
+                    || (spec["credential"]["name"].is_string()
+                        && spec["credential"]["key"].is_string()),
+                "spec.credential {name, key} when present",
             );
             need(
                 matches!(spec["accessMode"].as_str(), Some("ReadWrite" | "ReadOnly")),

@@ -24,9 +24,9 @@
 
 pub mod backup;
 pub mod cilium;
-pub mod secrets;
 pub mod monitoring;
 pub mod resilience;
+pub mod secrets;
 pub mod status;
 pub mod wiring;
 

@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `clusters/c/resilience/monitoring/servicemonitors.yaml` | one `ServiceMonitor` per service of `c` with `metrics` (not the scraper's own release, which monitors itself) |
 //! | `clusters/c/resilience/monitoring/rules/<service>.yaml` | one `PrometheusRule` per service with something to alert on: target down, Velero backups failed or missing per schedule, certificates expiring (cert-manager), status probes failing or their TLS certificate expiring |
-//! | `clusters/c/resilience/monitoring/alertmanager.yaml` | the Alertmanager configuration (routing to the lab's receivers) in the Secret `alertmanager-hlc`, a SOPS-encrypted [`SecretArtifact`] because receiver URLs are credentials |
+//! | `clusters/c/secrets/<namespace>/alertmanager-hlc.yaml` | the Alertmanager configuration (routing to the lab's receivers) in the Secret `alertmanager-hlc`, a SOPS-encrypted [`SecretArtifact`] because receiver URLs are credentials; synced with the app Secrets through KSOPS ([`super::secrets`]) |
 //!
 //! Every scrape target gets the label `hlc_service` (a relabeling on the ServiceMonitor; the
 //! status Probes set it too), so alert expressions name the service, not a guessed job name.
@@ -277,7 +277,56 @@ pub fn alertmanager_config(lab: &Lab, ctx: &RenderContext) -> Option<Value> {
     }))
 }
 
-/// The Alertmanager configuration Secret, to be SOPS-encrypted for its cluster's recipients.
+/// Where the Alertmanager configuration Secret goes in `cluster`'s KSOPS generator
+/// (`<namespace>/alertmanager-hlc.yaml`, relative to `clusters/<c>/secrets/`), if it has one.
+pub fn ksops_files(lab: &Lab, cluster: &str) -> Vec<String> {
+    match scraper(lab) {
+        Some((_, s))
+            if derive::cluster_of(s) == Some(cluster)
+                && !lab.monitoring.receivers.is_empty()
+                && receivers_in_sops(lab)
+                && super::gitops(lab).is_some() =>
+        {
+            vec![format!(
+                "{}/{ALERTMANAGER_SECRET}.yaml",
+                s.namespace.as_str()
+            )]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Whether every receiver's URL is a secret of `configs/secrets/` (the Alertmanager
+/// configuration embeds the URLs, so it is rendered only then; a store-held URL would need the
+/// store's templating, which hlc does not render).
+fn receivers_in_sops(lab: &Lab) -> bool {
+    lab.monitoring.receivers.values().all(|r| {
+        lab.secrets
+            .get(r.url_secret.as_str())
+            .is_some_and(|s| s.store.is_none())
+    })
+}
+
+/// Receiver URL secrets the build could not decrypt, with the service that needs them (the
+/// scraper): the Alertmanager configuration is then not rendered, and the build says why.
+pub fn missing_values(lab: &Lab, ctx: &RenderContext) -> Vec<(String, String)> {
+    let Some((scraper_name, _)) = scraper(lab) else {
+        return Vec::new();
+    };
+    lab.monitoring
+        .receivers
+        .values()
+        .map(|r| r.url_secret.as_str())
+        .filter(|n| {
+            lab.secrets.get(*n).is_some_and(|s| s.store.is_none()) && ctx.secrets.get(n).is_none()
+        })
+        .map(|n| (n.to_string(), scraper_name.to_string()))
+        .collect()
+}
+
+/// The Alertmanager configuration Secret (`clusters/<c>/secrets/<namespace>/alertmanager-hlc.yaml`,
+/// beside the cluster's app Secrets and listed in its KSOPS generator), to be SOPS-encrypted for
+/// the cluster's recipients.
 pub fn render_secret(lab: &Lab, ctx: &RenderContext) -> Vec<SecretArtifact> {
     let Some((scraper_name, s)) = scraper(lab) else {
         return Vec::new();
@@ -286,6 +335,9 @@ pub fn render_secret(lab: &Lab, ctx: &RenderContext) -> Vec<SecretArtifact> {
         return Vec::new();
     };
     if super::gitops(lab).is_none() {
+        return Vec::new();
+    }
+    if !receivers_in_sops(lab) {
         return Vec::new();
     }
     let Some(config) = alertmanager_config(lab, ctx) else {
@@ -301,7 +353,10 @@ pub fn render_secret(lab: &Lab, ctx: &RenderContext) -> Vec<SecretArtifact> {
     }
     sources.sort();
     vec![SecretArtifact {
-        path: format!("clusters/{cluster}/resilience/monitoring/alertmanager.yaml"),
+        path: format!(
+            "clusters/{cluster}/secrets/{}/{ALERTMANAGER_SECRET}.yaml",
+            s.namespace.as_str()
+        ),
         target: "clusters",
         sources,
         format: hlc_sops::Format::Yaml,
