@@ -108,6 +108,15 @@ pub fn check_with(lab: &Lab, options: &CheckOptions) -> (Analysis, Diagnostics) 
     rules::talos_even_control_planes::check(lab, &mut out);
     rules::talos_endpoint::check(lab, &mut out);
     rules::talos_install_image::check(lab, &mut out);
+    // Resilience (issue 12).
+    rules::backup_retention_exceeds_lifecycle::check(lab, &mut out);
+    rules::lifecycle_deletes_backup_repository::check(lab, &mut out);
+    rules::stateful_without_backup::check(lab, &mut out);
+    rules::invalid_backup_schedule::check(lab, &mut out);
+    rules::backup_store_over_quota::check(lab, &mut out);
+    rules::status_checker_inside_cluster::check(lab, &mut out);
+    rules::backup_gap::check(lab, &mut out);
+    rules::backup_cannot_run::check(lab, &mut out);
     user_rules::findings(lab, &mut out);
     suppress::apply(lab, options.today, &mut out);
     policy::apply(lab, &mut out);

@@ -188,7 +188,8 @@ fn registry_is_complete_and_documented() {
             "HLC301", "HLC302", "HLC303", "HLC304", "HLC310", "HLC311", "HLC312", "HLC401",
             "HLC402", "HLC403", "HLC410", "HLC420", "HLC421", "HLC422", "HLC423", "HLC424",
             "HLC425", "HLC450", "HLC451", "HLC452", "HLC453", "HLC454", "HLC701", "HLC702",
-            "HLC703", "HLC704", "HLC705"
+            "HLC703", "HLC704", "HLC705", "HLC801", "HLC802", "HLC803", "HLC804", "HLC805",
+            "HLC806", "HLC807", "HLC808"
         ]
     );
     for x in r {

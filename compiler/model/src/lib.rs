@@ -18,6 +18,7 @@ pub mod app;
 pub mod decode;
 mod model;
 pub mod policy;
+pub mod resilience;
 pub mod types;
 
 pub use decode::Sp;

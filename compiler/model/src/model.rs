@@ -37,6 +37,10 @@ pub struct Lab {
     /// Who can open the SOPS files (age recipients, default and per scope).
     pub encryption: Encryption,
     pub policy: Policy,
+    /// Backups: stores, lab-wide defaults, cluster policies (issue 12).
+    pub backups: crate::resilience::Backups,
+    /// Monitoring: alert receivers, status checkers (issue 12).
+    pub monitoring: crate::resilience::Monitoring,
     /// Talos releases hlc renders and their Kubernetes range (`lib/talos.ncl`).
     pub talos_support: Vec<TalosRelease>,
     /// Config paths of entities that failed to decode and are missing from the maps above
@@ -480,6 +484,10 @@ pub struct Service {
     pub release: Sp<String>,
     /// What an app module produced (chart values, requests, egress, role); see [`crate::app`].
     pub app: Option<crate::app::App>,
+    /// Its own backup policy (issue 12); `enabled = false` records a decision not to back up.
+    pub backup: Option<crate::resilience::ServiceBackup>,
+    /// How status checks ask it whether it is up (issue 12).
+    pub health: Option<crate::resilience::Health>,
     #[serde(skip)]
     pub origin: Origin,
 }
@@ -851,6 +859,14 @@ fn decode_lab(d: &mut Decoder, root: &Node) -> Option<Lab> {
         Some((n, p)) => decode_policy(d, n, &p),
         None => Some(Policy::default()),
     };
+    let backups = match r.opt("backups") {
+        Some((n, p)) => crate::resilience::decode_backups(d, n, &p),
+        None => Some(Default::default()),
+    };
+    let monitoring = match r.opt("monitoring") {
+        Some((n, p)) => crate::resilience::decode_monitoring(d, n, &p),
+        None => Some(Default::default()),
+    };
     let talos_support = match r.opt("talos_support") {
         Some((n, p)) => d.list(n, &p, |d, n, p| {
             let mut t = d.record(n, p)?;
@@ -862,8 +878,8 @@ fn decode_lab(d: &mut Decoder, root: &Node) -> Option<Lab> {
         }),
         None => Vec::new(),
     };
-    finish!(d, r, name, domain, limits, identity, encryption, policy;
-        Lab { name, domain, limits_at, limits, sites, hosts, networks, machines, clusters, identity, services, tunnels, secrets, secret_stores, encryption, policy, talos_support, broken: Default::default() })
+    finish!(d, r, name, domain, limits, identity, encryption, policy, backups, monitoring;
+        Lab { name, domain, limits_at, limits, sites, hosts, networks, machines, clusters, identity, services, tunnels, secrets, secret_stores, encryption, policy, backups, monitoring, talos_support, broken: Default::default() })
 }
 
 fn decode_site(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Site> {
@@ -1363,6 +1379,13 @@ fn decode_service(d: &mut Decoder, key: &str, mut r: Rec) -> Option<Service> {
         },
         None => None,
     };
+    // Issue 12: backup policy and health check.
+    let backup = r
+        .opt("backup")
+        .and_then(|(n, p)| crate::resilience::decode_service_backup(d, n, &p));
+    let health = r
+        .opt("health")
+        .and_then(|(n, p)| crate::resilience::decode_health(d, n, &p));
     // Only when the field is absent: a hostname that failed to parse has its own error.
     let hostname_given = r.fields.contains_key("hostname");
     if let (Some(e), None, false) = (&exposure, &hostname, hostname_given) {
@@ -1378,7 +1401,7 @@ fn decode_service(d: &mut Decoder, key: &str, mut r: Rec) -> Option<Service> {
     }
     let o = origin(&r);
     finish!(d, r, placement, namespace, service_name, port, scheme, exposure, auth, admin, service_type;
-        Service { placement, namespace, service_name, description, chart, image, port, scheme, exposure, auth, admin, hostname, depends_on, secrets, groups, metrics, persistence, service_type, target_port: target_port?, release: release?, app, origin: o })
+        Service { placement, namespace, service_name, description, chart, image, port, scheme, exposure, auth, admin, hostname, depends_on, secrets, groups, metrics, persistence, service_type, target_port: target_port?, release: release?, app, backup, health, origin: o })
 }
 
 fn decode_tunnel(d: &mut Decoder, _key: &str, mut r: Rec) -> Option<Tunnel> {

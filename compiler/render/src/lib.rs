@@ -7,8 +7,8 @@
 //! |---|---|---|
 //! | `inventory` | [`inventory`] | `inventory.json`: the normalised model with derived values, no secrets |
 //! | `docs` | [`docs`] | `docs/architecture.md`: tables and mermaid diagrams drawn from the model |
-//! | `clusters` | [`clusters`] | `clusters/<cluster>/…`: Namespaces, ArgoCD Applications (app-of-apps, sync waves), AppProjects, CiliumNetworkPolicies |
-//! | `terraform` | [`terraform`] | `terraform/proxmox/main.tf.json`, `terraform/oci/main.tf.json`: VMs, OCI network, instances, budget |
+//! | `clusters` | [`clusters`] | `clusters/<cluster>/…`: Namespaces, ArgoCD Applications (app-of-apps, sync waves), AppProjects, CiliumNetworkPolicies; `resilience/`: Velero schedules and storage locations, ServiceMonitors, PrometheusRules, the SOPS-encrypted Alertmanager configuration, status Probes and Uptime Kuma monitors (issue 12) |
+//! | `terraform` | [`terraform`] | `terraform/proxmox/main.tf.json`, `terraform/oci/main.tf.json`: VMs, OCI network, instances, budget; `terraform/oci/backup.tf.json`: backup buckets and their lifecycle |
 //! | `cloudflare` | [`cloudflare`] | `cloudflare/…`: tunnels, DNS records, Access apps (API bodies, Terraform JSON, cloudflared `config.yml`) |
 //! | `authentik` | [`authentik`] | `authentik/blueprints/*.yaml`: OIDC providers, applications, group bindings |
 //! | `twingate` | [`twingate`] | `twingate/*.yaml`: Twingate operator resources for private services |
@@ -160,6 +160,8 @@ pub fn render_secret(lab: &Lab, ctx: &RenderContext) -> Result<Vec<SecretArtifac
     let mut out: Vec<SecretArtifact> = Vec::new();
     out.extend(talos::machineconfig::render(lab, ctx)?);
     out.extend(clusters::secrets::render_secret(lab, ctx));
+    // Issue 12: the Alertmanager configuration (receiver URLs).
+    out.extend(clusters::monitoring::render_secret(lab, ctx));
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }

@@ -8,6 +8,7 @@ mod internal;
 mod nickel;
 mod out;
 mod policy;
+mod resilience;
 mod sandbox;
 mod secrets;
 mod talos;
@@ -33,6 +34,7 @@ pub fn codes() -> impl Iterator<Item = &'static CodeDoc> {
         .chain(out::CODES)
         .chain(secrets::CODES)
         .chain(talos::CODES)
+        .chain(resilience::CODES)
         .chain(internal::CODES)
 }
 

@@ -5,8 +5,9 @@
 //! Codes: `HLC0xx` are about the policy itself (suppressions, overrides), `HLC2xx` about references and identity
 //! (unknown names, cycles, duplicates), `HLC3xx` about addressing, capacity and Proxmox VM
 //! hardware defaults (`HLC31x`), `HLC4xx` about exposure and authentication (`HLC45x`:
-//! Kubernetes apps — charts, ports, namespaces, requests). Decode errors (`HLC1xx`) belong to
-//! `hlc-model`.
+//! Kubernetes apps — charts, ports, namespaces, requests), `HLC7xx` Talos, `HLC8xx` resilience
+//! (backups, monitoring, status checks). Decode errors (`HLC1xx`, and `HLC800` for durations)
+//! belong to `hlc-model`.
 
 use hlc_diag::{Diagnostic, Severity};
 
@@ -70,6 +71,15 @@ pub mod talos_even_control_planes;
 pub mod talos_install_image;
 pub mod talos_kubernetes_incompatible;
 pub mod talos_version_unsupported;
+// Resilience (issue 12).
+pub mod backup_cannot_run;
+pub mod backup_gap;
+pub mod backup_retention_exceeds_lifecycle;
+pub mod backup_store_over_quota;
+pub mod invalid_backup_schedule;
+pub mod lifecycle_deletes_backup_repository;
+pub mod stateful_without_backup;
+pub mod status_checker_inside_cluster;
 
 /// What `hlc explain` and the policy know about a rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,7 +103,7 @@ impl RuleInfo {
     }
 }
 
-static RULES: [RuleInfo; 35] = [
+static RULES: [RuleInfo; 43] = [
     unused_suppression::INFO,
     expired_suppression::INFO,
     unknown_rule_code::INFO,
@@ -131,6 +141,15 @@ static RULES: [RuleInfo; 35] = [
     talos_even_control_planes::INFO,
     talos_endpoint::INFO,
     talos_install_image::INFO,
+    // Resilience (issue 12).
+    backup_retention_exceeds_lifecycle::INFO,
+    lifecycle_deletes_backup_repository::INFO,
+    stateful_without_backup::INFO,
+    invalid_backup_schedule::INFO,
+    backup_store_over_quota::INFO,
+    status_checker_inside_cluster::INFO,
+    backup_gap::INFO,
+    backup_cannot_run::INFO,
 ];
 
 /// Every rule, sorted by code.

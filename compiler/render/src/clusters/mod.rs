@@ -16,13 +16,18 @@
 //! | `clusters/c/platform/namespaces.yaml` | the Namespaces of the cluster's services |
 //! | `clusters/c/platform/policies/<ns>.yaml` | the CiliumNetworkPolicy of a namespace ([`cilium`]) |
 //! | `clusters/c/manifests/<release>/workload.yaml` | Deployment + Service of an image-only service |
+//! | `clusters/c/apps/resilience.yaml`, `clusters/c/resilience/…` | backups, monitoring, status checks ([`resilience`], issue 12) |
 //!
 //! Waves come from `hlc-check` (a service's wave is after all its dependencies); they are never
 //! recomputed here. Namespaces `kube-system` and `default` are Kubernetes' own: no Namespace
 //! document and no policy are rendered for them.
 
+pub mod backup;
 pub mod cilium;
+pub mod monitoring;
+pub mod resilience;
 pub mod secrets;
+pub mod status;
 pub mod wiring;
 
 use crate::{derive, RenderContext, RenderError};
@@ -217,6 +222,9 @@ pub fn render(lab: &Lab, ctx: &RenderContext) -> Result<Vec<Artifact>, RenderErr
 
         // App secrets (SOPS-encrypted Secrets are rendered by `render_secret`).
         secrets::render(lab, &g, cluster, &dir, &mut out)?;
+        // Backups, monitoring and status checks (issue 12).
+        let names: Vec<&str> = services.keys().copied().collect();
+        out.extend(resilience::render(lab, ctx, &g, cluster, &names)?);
 
         // The platform Application, the project and the root.
         let mut gsrc: BTreeSet<String> = gitops_sources(&g).into_iter().collect();

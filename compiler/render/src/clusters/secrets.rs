@@ -183,6 +183,10 @@ pub fn missing_values(lab: &Lab, ctx: &RenderContext) -> Vec<(String, String)> {
             }
         }
     }
+    // Issue 12: the receivers' URLs of the Alertmanager configuration.
+    for (n, svc) in super::monitoring::missing_values(lab, ctx) {
+        out.entry(n).or_insert(svc);
+    }
     out.into_iter().collect()
 }
 
@@ -313,11 +317,12 @@ pub fn render(
     out: &mut Vec<Artifact>,
 ) -> Result<(), RenderError> {
     let secrets = of_cluster(lab, cluster);
-    if secrets.is_empty() {
+    // Issue 12: the Alertmanager configuration Secret is decrypted with the app Secrets.
+    let mut files = super::monitoring::ksops_files(lab, cluster);
+    if secrets.is_empty() && files.is_empty() {
         return Ok(());
     }
     let mut resources = Vec::new();
-    let mut files = Vec::new();
     let mut all_sources: BTreeSet<String> = BTreeSet::new();
     for k in secrets.values() {
         let src = sources(k);
@@ -342,6 +347,7 @@ pub fn render(
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
     });
+    files.sort();
     if !files.is_empty() {
         kustomization["generators"] = json!(["ksops.yaml"]);
         let generator = json!({

@@ -13,6 +13,7 @@
 //! banner at the root. Every literal string in an expression position goes through [`lit`],
 //! which escapes `${` and `%{`.
 
+pub mod backup;
 pub mod oci;
 pub mod proxmox;
 
@@ -32,6 +33,8 @@ pub const OCI_PROVIDER: (&str, &str) = ("oracle/oci", "8.28.0");
 pub fn render(lab: &Lab) -> Result<Vec<Artifact>, RenderError> {
     let mut out = proxmox::render(lab)?;
     out.extend(oci::render(lab)?);
+    // Issue 12: backup buckets and their lifecycle, next to the OCI site's main.tf.json.
+    out.extend(backup::render(lab)?);
     Ok(out)
 }
 
