@@ -133,8 +133,8 @@ static RULES: [RuleInfo; 43] = [
     chart_version_unpinned::INFO,
     port_mismatch::INFO,
     namespace_collision::INFO,
-    shared_namespace::INFO,
     cluster_requests::INFO,
+    shared_namespace::INFO,
     // Talos (issue 5).
     talos_version_unsupported::INFO,
     talos_kubernetes_incompatible::INFO,
