@@ -44,6 +44,9 @@ enum Frame {
     Map {
         map: Map,
         key: Option<String>,
+        /// The keys seen so far: a key given twice is refused (YAML requires unique keys, and
+        /// readers disagree on which value wins).
+        keys: std::collections::HashSet<String>,
         anchor: usize,
         col: usize,
         pending: Vec<String>,
@@ -276,6 +279,7 @@ impl Builder {
                     Frame::Map {
                         map: Map::new(),
                         key: None,
+                        keys: std::collections::HashSet::new(),
                         anchor,
                         col,
                         pending,
@@ -348,8 +352,13 @@ impl Builder {
             self.anchors.insert(anchor, (value.clone(), n));
         }
         match self.stack.last_mut() {
-            Some(Frame::Map { map, key, .. }) => match key.take() {
-                Some(k) => map.0.push(Entry::Pair(k, value)),
+            Some(Frame::Map { map, key, keys, .. }) => match key.take() {
+                Some(k) => {
+                    if !keys.insert(k.clone()) {
+                        return Err(parse_err(format!("duplicate map key `{k}`")));
+                    }
+                    map.0.push(Entry::Pair(k, value))
+                }
                 None => {
                     *key = Some(match (raw, value) {
                         (Some(r), _) => r,
@@ -733,6 +742,28 @@ mod tests {
         }
         assert!(matches!(parse("- a\n"), Err(Error::RootNotMap)));
         assert!(parse("a: *nope\n").is_err());
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        for src in [
+            "a: 1\na: 2\n",
+            "x:\n  b: 1\n  c: 2\n  b: 1\n",
+            "- k: 1\n  k: 1\n",
+            "a: 1\n\"a\": 2\n",
+        ] {
+            let doc = format!("root:\n  {}", src.replace('\n', "\n  "));
+            for text in [src.to_string(), doc] {
+                match parse(&text) {
+                    Err(Error::Parse { message, .. }) => {
+                        assert!(message.contains("duplicate map key"), "{text:?}: {message}")
+                    }
+                    other => panic!("{text:?} parses: {other:?}"),
+                }
+            }
+        }
+        // The same key in different maps is fine.
+        assert!(parse("a:\n  k: 1\nb:\n  k: 1\n").is_ok());
     }
 
     #[test]
