@@ -92,7 +92,10 @@ pub fn is_plain_relative(file: &str) -> bool {
             .any(|c| c == ".." || c.is_empty() || c == ".")
 }
 
-/// The keyless checks of the secret inputs (HLC601, HLC602, HLC603). `Err` is an I/O failure
+const UNPARSABLE_HELP: &str = "the file is not a well-formed YAML/JSON document (a key given twice, broken indentation): restore it from git, or re-create its values with `hlc secrets set NAME`";
+
+/// The keyless checks of the secret inputs (HLC601, HLC602, HLC603, HLC606 for a file that does
+/// not parse). `Err` is an I/O failure
 /// that is not about the configuration (exit 2).
 pub fn check_inputs(root: &Path, lab: &Lab) -> Result<Vec<Diagnostic>, String> {
     let mut diags = Vec::new();
@@ -134,18 +137,27 @@ pub fn check_inputs(root: &Path, lab: &Lab) -> Result<Vec<Diagnostic>, String> {
         let doc = match hlc_sops::inspect(&bytes, format) {
             Ok(_) => format.parse(&bytes).ok(),
             Err(e) => {
-                let (msg, help) = match e {
-                    hlc_sops::Error::MetadataNotFound | hlc_sops::Error::Parse { .. } | hlc_sops::Error::RootNotMap => (
+                let (code, msg, help) = match e {
+                    // A file that does not parse may or may not be encrypted: say what is wrong
+                    // with it rather than call it plaintext.
+                    hlc_sops::Error::Parse { .. } => (
+                        "HLC606",
+                        format!("{rel} cannot be read: {e}"),
+                        UNPARSABLE_HELP,
+                    ),
+                    hlc_sops::Error::MetadataNotFound | hlc_sops::Error::RootNotMap => (
+                        "HLC603",
                         format!("{rel} is not SOPS-encrypted: its values are committed in plaintext"),
                         "treat these values as leaked: rotate them, then store them with `hlc secrets set NAME` (and purge the plaintext from git history)",
                     ),
                     other => (
+                        "HLC603",
                         format!("{rel} has invalid SOPS metadata: {other}"),
                         "restore the file from git, or re-create it with `hlc secrets set NAME`",
                     ),
                 };
                 diags.push(
-                    Diagnostic::error("HLC603", msg)
+                    Diagnostic::error(code, msg)
                         .with_file(rel.clone())
                         .with_label(
                             lab.secrets[&names[0]].file.as_ref().and_then(|f| f.span),
@@ -208,12 +220,18 @@ pub fn check_inputs(root: &Path, lab: &Lab) -> Result<Vec<Diagnostic>, String> {
         }
         let rel = format!("{SECRETS_DIR}/{rel_in}");
         let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {rel}: {e}"))?;
-        if hlc_sops::inspect(&bytes, format).is_err() {
-            diags.push(
+        match hlc_sops::inspect(&bytes, format) {
+            Ok(_) => {}
+            Err(e @ hlc_sops::Error::Parse { .. }) => diags.push(
+                Diagnostic::error("HLC606", format!("{rel} cannot be read: {e}"))
+                    .with_file(rel)
+                    .with_help(UNPARSABLE_HELP),
+            ),
+            Err(_) => diags.push(
                 Diagnostic::error("HLC603", format!("{rel} is not SOPS-encrypted: its values are committed in plaintext"))
                     .with_file(rel)
                     .with_help("treat its values as leaked; move them into secrets with `hlc secrets set NAME`, or delete the file"),
-            );
+            ),
         }
     }
     Ok(diags)

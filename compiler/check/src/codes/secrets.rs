@@ -101,11 +101,14 @@ named file; the value itself is never printed. Nothing was written.
     },
     CodeDoc {
         code: "HLC606",
-        summary: "a SOPS file fails its integrity checks",
+        summary: "a SOPS file fails its integrity checks or does not parse",
         doc: r#"# HLC606 tampered SOPS file
 
 **What.** A secret file opened with a matching identity but a value or the MAC does not
-authenticate (edited by hand, values reordered, `lastmodified` changed, merge conflict).
+authenticate (edited by hand, values reordered, `lastmodified` changed, merge conflict); or a
+file under `configs/secrets/` is not a well-formed YAML/JSON document at all — for instance a
+key given twice, which YAML forbids and which readers resolve differently (one takes the first
+value, another the last), so hlc refuses it.
 
 **Fix.** Restore the file from git, or re-create its values with `hlc secrets set NAME`.
 "#,
