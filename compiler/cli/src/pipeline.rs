@@ -47,6 +47,37 @@ pub fn frontend(root: &Path, run_rules: bool) -> Result<Frontend, String> {
         fe.value = Some(value);
     }
     let sources = &fe.sources;
+    // A refused or missing import evaluates to an empty stand-in so that one run reports the rest
+    // of the configuration; what is wrong inside a stand-in (a missing field of `{}`) only
+    // follows from the refusal, which is reported itself.
+    diags.0.retain(|d| {
+        !d.span
+            .and_then(|s| sources.get(s.file))
+            .is_some_and(|f| f.name.starts_with(hlc_eval::STAND_IN_PREFIX))
+    });
+    // A finding about a library default (a cluster's default pod CIDR) points at the user's
+    // value it conflicts with; the default becomes a related label.
+    for d in &mut diags.0 {
+        let in_library = |s: hlc_diag::Span| {
+            sources
+                .get(s.file)
+                .is_some_and(|f| f.name.starts_with("<hlc>/"))
+        };
+        let Some(primary) = d.span.filter(|s| in_library(*s)) else {
+            continue;
+        };
+        if let Some(i) = d.labels.iter().position(|l| !in_library(l.span)) {
+            let user = std::mem::replace(
+                &mut d.labels[i],
+                hlc_diag::Label {
+                    span: primary,
+                    message: "the library's default value, in effect here".into(),
+                },
+            );
+            d.span = Some(user.span);
+            d.notes.insert(0, user.message);
+        }
+    }
     diags.sort(|d| match d.span.and_then(|s| sources.locate(s)) {
         Some(l) => (l.file, l.line, l.column),
         None => (d.file.clone().unwrap_or_default(), 0, 0),

@@ -60,7 +60,7 @@ impl Converter<'_> {
                     format!("the configuration nests values deeper than {MAX_DEPTH} levels"),
                 )
                 .with_span(span)
-                .with_path(path.to_string())
+                .with_path(short_path(&path.to_string()))
                 .with_help("flatten this structure; hlc models are a few levels deep"),
             ));
         }
@@ -147,7 +147,7 @@ fn number(v: &NickelValue) -> Number {
                 Number::Int(i)
             } else if let Some(f) = n.as_f64() {
                 if f.fract() == 0.0 && f.abs() >= 9.2e18 {
-                    Number::Big(format!("{f:e}"))
+                    Number::Big(big_integer_text(v).unwrap_or_else(|| format!("{f:e}")))
                 } else {
                     Number::Float(f)
                 }
@@ -161,4 +161,28 @@ fn number(v: &NickelValue) -> Number {
                 .unwrap_or_default(),
         ),
     }
+}
+
+/// The exact decimal text of an integer too large for an `i64` (as the user wrote it, not its
+/// rounded `f64`), when it is short enough to show in a diagnostic.
+fn big_integer_text(v: &NickelValue) -> Option<String> {
+    use nickel_lang_core::term::IsInteger;
+    let n = v.as_number()?;
+    if !n.is_integer() {
+        return None;
+    }
+    let text = n.to_string();
+    (text.len() <= 40).then_some(text)
+}
+
+/// A config path at most about 80 characters long: its head, `…`, and its last step, so that a
+/// path hundreds of levels deep stays readable in a diagnostic.
+fn short_path(path: &str) -> String {
+    if path.chars().count() <= 80 {
+        return path.to_string();
+    }
+    let head: String = path.chars().take(60).collect();
+    let cut = head.rfind(['.', '[']).filter(|i| *i > 0).unwrap_or(head.len());
+    let tail_start = path.rfind(['.', '[']).unwrap_or(0);
+    format!("{}…{}", &head[..cut], &path[tail_start..])
 }

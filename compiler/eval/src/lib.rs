@@ -27,7 +27,8 @@ mod convert;
 mod library;
 mod nickel;
 mod sandbox;
+mod unclosed;
 
 pub use library::{library_digest, library_files};
 pub use nickel::{evaluate, EvalOptions, Evaluated};
-pub use sandbox::{load, LoadError, Loaded, SourceKind, SourceRecord};
+pub use sandbox::{load, LoadError, Loaded, SourceKind, SourceRecord, STAND_IN_PREFIX};

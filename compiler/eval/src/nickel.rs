@@ -296,7 +296,7 @@ fn classify(e: &Error) -> (&'static str, &'static str) {
 /// Maps a Nickel error into one hlc diagnostic: Nickel's message, its primary span (when it is in
 /// a project or library file), its secondary spans as labels, its notes.
 fn nickel_error(e: Error, mut files: Files, inputs: &[Input]) -> Vec<Diagnostic> {
-    let (mut code, help) = classify(&e);
+    let (mut code, mut help) = classify(&e);
     // Nickel may add snippet files while building its diagnostics: resolve ids afterwards.
     let cds = e.into_diagnostics(&mut files);
     let resolver = FileResolver::new(files, inputs);
@@ -313,6 +313,19 @@ fn nickel_error(e: Error, mut files: Files, inputs: &[Input]) -> Vec<Diagnostic>
     };
     let mut message = first.message.clone();
     let mut notes: Vec<String> = first.notes.iter().map(|n| rewrite_paths(n)).collect();
+    // `std.fail_with "…"` is a blame without a contract: the configuration stopped itself. It is
+    // HLC028 (a failed assertion), with the configuration's own message.
+    if code == "HLC022" && notes.iter().any(|n| n.contains("explicit call to `std.fail_with`")) {
+        code = "HLC028";
+        let own = message.lines().skip(1).map(str::trim).collect::<Vec<_>>().join(" ");
+        message = if own.is_empty() {
+            "the configuration failed with `std.fail_with`".to_string()
+        } else {
+            format!("the configuration failed: {own}")
+        };
+        help = "the configuration stopped itself with this message: fix what it reports";
+        notes.retain(|n| !n.contains("isn't the root cause"));
+    }
     // A closed-record contract reports a typo'd field as an "extra field": give it its own code.
     if code == "HLC022" {
         if let Some(n) = notes.iter().find(|n| n.contains("extra field")) {
@@ -330,7 +343,18 @@ fn nickel_error(e: Error, mut files: Files, inputs: &[Input]) -> Vec<Diagnostic>
         .labels
         .iter()
         .filter(|l| l.style == codespan_reporting::diagnostic::LabelStyle::Primary)
-        .find_map(|l| to_span(l).map(|s| (s, l.message.clone())));
+        .find_map(|l| to_span(l).map(|s| (s, l.message.clone())))
+        // Some errors (a blame from `std.fail_with`, a root that is not a record) carry only
+        // secondary labels: the first one in a project file is where to look.
+        .or_else(|| {
+            first.labels.iter().find_map(|l| {
+                let s = to_span(l)?;
+                let in_project = inputs
+                    .iter()
+                    .any(|i| i.2 == s.file && i.0.starts_with(PROJECT_ROOT));
+                in_project.then(|| (s, l.message.clone()))
+            })
+        });
     let mut d = Diagnostic::error(code, rewrite_paths(&message)).with_help(help);
     let primary_span = primary.as_ref().map(|p| p.0);
     if let Some((s, msg)) = primary {
@@ -352,6 +376,23 @@ fn nickel_error(e: Error, mut files: Files, inputs: &[Input]) -> Vec<Diagnostic>
         }
     }
     d.notes = notes;
+    // "Unexpected end of file" points at the last byte; point at what was left open instead.
+    if code == "HLC020" && message.contains("end of file") {
+        let text = primary_span.and_then(|s| inputs.iter().find(|i| i.2 == s.file).map(|i| (s.file, &i.3)));
+        if let Some((file, text)) = text {
+            if let Some((start, end, what, fix)) = crate::unclosed::unclosed(text) {
+                d.labels.push(hlc_diag::Label {
+                    span: Span {
+                        file,
+                        start: start as u32,
+                        end: end as u32,
+                    },
+                    message: what,
+                });
+                d.help = Some(fix.to_string());
+            }
+        }
+    }
     vec![d]
 }
 

@@ -336,6 +336,26 @@ fn load_inner(root: &Path) -> Result<Loaded, LoadError> {
             .get(fid)
             .map(|f| f.text.clone())
             .unwrap_or_default();
+        // Refuse absurd nesting before Nickel's parser (and its recursive passes) sees the file.
+        if let Some(at) = crate::unclosed::too_deep(&text, crate::unclosed::MAX_SOURCE_DEPTH) {
+            loaded.diags.push(
+                Diagnostic::error(
+                    "HLC026",
+                    format!(
+                        "this file nests brackets, strings or interpolations more than {} levels deep",
+                        crate::unclosed::MAX_SOURCE_DEPTH
+                    ),
+                )
+                .with_span(Some(Span {
+                    file: fid,
+                    start: at as u32,
+                    end: at as u32 + 1,
+                }))
+                .with_help("flatten this structure; hlc models are a few levels deep"),
+            );
+            loaded.fatal = true;
+            continue;
+        }
         let Some(imports) = scan_imports(&text) else {
             continue;
         };
@@ -479,6 +499,10 @@ fn load_inner(root: &Path) -> Result<Loaded, LoadError> {
     Ok(loaded)
 }
 
+/// The name of every stand-in source (see [`add_stub`]): diagnostics located in one are only
+/// consequences of the refused import, which is reported itself.
+pub const STAND_IN_PREFIX: &str = "<refused import ";
+
 /// An empty stand-in for a refused or missing import, so evaluation can go on and report the
 /// rest of the configuration's findings in the same run.
 fn add_stub(
@@ -496,7 +520,7 @@ fn add_stub(
         _ => "{}",
     };
     let id = loaded.sources.add(SourceFile::new(
-        format!("<refused import {}>", virt.display()),
+        format!("{STAND_IN_PREFIX}{}>", virt.display()),
         text,
     ));
     loaded.files.push(VirtualFile {

@@ -741,6 +741,16 @@ fn map_tag<T: Copy>(t: Option<Sp<&'static str>>, table: &[(&str, T)]) -> Option<
 
 fn cpu(d: &mut Decoder, r: &mut Rec, name: &'static str) -> Option<Sp<Cpu>> {
     let (n, p) = r.req(d, name)?;
+    if let hlc_diag::Value::Number(hlc_diag::Number::Big(t)) = &n.value {
+        d.error(
+            "HLC109",
+            format!("`{t}` is not a CPU count"),
+            n.span,
+            &p,
+            "use at most three decimals and at most 1000 CPUs",
+        );
+        return None;
+    }
     let x = d.number(n, &p)?;
     match Cpu::from_f64(x.value) {
         Ok(c) => Some(Sp::new(c, n.span)),

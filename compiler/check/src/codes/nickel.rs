@@ -81,7 +81,9 @@ recursive function without a base case.
         summary: "the configuration nests too deeply",
         doc: r#"# HLC026 nesting too deep
 
-**What.** The evaluated configuration nests records or arrays deeper than hlc accepts.
+**What.** A source file nests brackets, strings or interpolations more than 512 levels deep
+(refused before Nickel parses it), or the evaluated configuration nests records or arrays
+deeper than 256 levels.
 
 **Why.** The limit keeps a runaway recursive definition from exhausting memory.
 
