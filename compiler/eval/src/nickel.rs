@@ -328,7 +328,19 @@ fn nickel_error(e: Error, mut files: Files, inputs: &[Input]) -> Vec<Diagnostic>
     }
     // A closed-record contract reports a typo'd field as an "extra field": give it its own code.
     if code == "HLC022" {
-        if let Some(n) = notes.iter().find(|n| n.contains("extra field")) {
+        // Nickel's message reads "… extra field `x`" (or "extra fields `x`, `y`").
+        let extra = message
+            .lines()
+            .chain(first.labels.iter().map(|l| l.message.as_str()))
+            .find_map(|l| l.split_once("extra field").map(|(_, r)| r.to_string()));
+        if let Some(rest) = extra {
+            code = "HLC023";
+            let (plural, fields) = match rest.strip_prefix('s') {
+                Some(f) => ("s", f.trim().to_string()),
+                None => ("", rest.trim().to_string()),
+            };
+            message = format!("unknown field{plural} {fields} (the record contract is closed)");
+        } else if let Some(n) = notes.iter().find(|n| n.contains("extra field")) {
             code = "HLC023";
             message = format!("unknown field: {}", n.trim());
         } else if first

@@ -405,6 +405,7 @@ fn load_inner(root: &Path) -> Result<Loaded, LoadError> {
                                     .with_span(span)
                                     .with_help("configuration sources must be UTF-8"),
                                 );
+                                add_stub(&mut loaded, &mut seen, virt, imp.format);
                                 continue;
                             }
                         },

@@ -150,12 +150,23 @@ fn check_label(label: &str, whole: &str, code: &'static str) -> Result<(), TypeE
             "labels are separated by single dots and cannot be empty",
         ));
     }
-    if !label.is_ascii() {
-        return Err(err(
-            code,
-            format!("`{whole}` is not a valid {what}: it contains non-ASCII characters"),
-            "write internationalised names in their punycode form (xn--…)",
-        ));
+    if let Some(c) = label.chars().find(|c| !c.is_ascii()) {
+        // Invisible characters (a zero-width space pasted with the name) are shown escaped.
+        let shown = whole.escape_debug();
+        let cp = format!("U+{:04X}", c as u32);
+        return Err(if c.is_alphanumeric() {
+            err(
+                code,
+                format!("`{shown}` is not a valid {what}: it contains the non-ASCII character `{c}` ({cp})"),
+                "write internationalised names in their punycode form (xn--…); a letter that only looks Latin (Cyrillic а, е, о) must be retyped",
+            )
+        } else {
+            err(
+                code,
+                format!("`{shown}` is not a valid {what}: it contains the character {cp}, which is neither a letter nor a digit (often invisible)"),
+                "delete the character: retype the name",
+            )
+        });
     }
     if label.len() > 63 {
         return Err(err(
