@@ -239,3 +239,35 @@ fn an_unwritable_out_is_exit_2_and_the_lock_is_unchanged() {
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     assert_eq!(std::fs::read(p.path().join("out/hlc.lock")).unwrap(), lock);
 }
+
+#[test]
+fn a_50_mb_string_is_a_diagnostic_not_a_50_mb_message() {
+    // A 50 MB string where a hostname belongs (generated here: it is not committed).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("configs")).unwrap();
+    let huge = "a".repeat(50 * 1024 * 1024);
+    std::fs::write(
+        dir.path().join("configs/main.ncl"),
+        format!(
+            "{{\n  name = \"case\",\n  domain = \"example.org\",\n  clusters.k8s = {{ talos_version = \"1.12.1\", kubernetes_version = \"1.35.0\" }},\n  services.web = {{ cluster = \"k8s\", port = 80, hostname = \"{huge}\" }},\n}}\n"
+        ),
+    )
+    .unwrap();
+    drop(huge);
+    for format in ["human", "json"] {
+        let r = run(&["check", "--format", format], dir.path());
+        assert_eq!(r.code, 1, "--format {format}: exit {}", r.code);
+        assert!(!r.stderr.contains("panicked"), "--format {format} panicked");
+        let out = if format == "json" { &r.stdout } else { &r.stderr };
+        assert!(
+            out.contains("HLC106") && out.contains("configs/main.ncl"),
+            "--format {format}: no HLC106 with its location"
+        );
+        // The value is neither echoed in the message nor printed as a source snippet.
+        assert!(
+            r.stdout.len() + r.stderr.len() < 64 * 1024,
+            "--format {format}: {} bytes of output",
+            r.stdout.len() + r.stderr.len()
+        );
+    }
+}

@@ -17,6 +17,9 @@ pub fn color_choice() -> ColorChoice {
 /// Prints diagnostics in the chosen format: human to stderr (with a summary line); json, sarif
 /// and github to stdout (they are the command's data).
 pub fn diagnostics(diags: &[Diagnostic], sources: &SourceMap, format: DiagFormat) {
+    // Texts quoting a huge configuration value are shortened in every format.
+    let clipped: Vec<Diagnostic> = diags.iter().map(Diagnostic::clipped).collect();
+    let diags = &clipped[..];
     match format {
         DiagFormat::Human => {
             let mut err = StandardStream::stderr(color_choice());

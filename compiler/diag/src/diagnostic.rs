@@ -173,3 +173,51 @@ impl IntoIterator for Diagnostics {
         self.0.into_iter()
     }
 }
+
+/// Longest text (in characters) a diagnostic's message, label, note or help line is shown with:
+/// a configuration value quoted in a message may be megabytes long.
+pub const MAX_TEXT: usize = 400;
+
+/// `text` shortened to about [`MAX_TEXT`] characters: its head, the number of characters left
+/// out, and its tail.
+pub fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    let n = text.chars().count();
+    if n <= MAX_TEXT {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let head: String = text.chars().take(MAX_TEXT - 100).collect();
+    let tail: String = text.chars().skip(n - 60).collect();
+    std::borrow::Cow::Owned(format!(
+        "{head}…[{} characters not shown]…{tail}",
+        n - (MAX_TEXT - 100) - 60
+    ))
+}
+
+impl Diagnostic {
+    /// The diagnostic with every text shortened by [`clip`], for rendering.
+    pub fn clipped(&self) -> Diagnostic {
+        let mut d = self.clone();
+        d.message = clip(&d.message).into_owned();
+        d.help = d.help.as_deref().map(|h| clip(h).into_owned());
+        d.notes = d.notes.iter().map(|t| clip(t).into_owned()).collect();
+        for l in &mut d.labels {
+            l.message = clip(&l.message).into_owned();
+        }
+        d
+    }
+}
+
+#[cfg(test)]
+mod clip_tests {
+    use super::*;
+
+    #[test]
+    fn long_texts_are_clipped_short_ones_kept() {
+        assert_eq!(clip("short"), "short");
+        let long = format!("`{}` is not a valid hostname", "a".repeat(1_000_000));
+        let c = clip(&long);
+        assert!(c.chars().count() < MAX_TEXT + 40, "{}", c.len());
+        assert!(c.starts_with("`aaa") && c.ends_with("is not a valid hostname"));
+        assert!(c.contains("characters not shown"));
+    }
+}

@@ -22,15 +22,21 @@ pub fn human(
     let config = term::Config::default();
     for d in diags {
         let mut labels = Vec::new();
-        if d.hide_source {
-            // Location only: the text there may be a secret.
+        // A source line of megabytes (a huge string literal) is not printed.
+        let huge = d
+            .span
+            .into_iter()
+            .chain(d.labels.iter().map(|l| l.span))
+            .any(|s| line_len(sources, s) > MAX_LINE);
+        if d.hide_source || huge {
+            // Location only: the text there may be a secret, or too long to show.
         } else if let Some(span) = d.span {
             labels.push(cs::Label::primary(
                 span.file.0 as usize,
                 span.start as usize..span.end as usize,
             ));
         }
-        for l in d.labels.iter().filter(|_| !d.hide_source) {
+        for l in d.labels.iter().filter(|_| !d.hide_source && !huge) {
             labels.push(
                 cs::Label::secondary(
                     l.span.file.0 as usize,
@@ -44,6 +50,14 @@ pub fn human(
             if let Some(l) = d.span.and_then(|s| sources.locate(s)) {
                 notes.push(format!(
                     "at {}:{}:{} (source not shown: it may hold a secret)",
+                    l.file, l.line, l.column
+                ));
+            }
+        }
+        if huge && !d.hide_source {
+            if let Some(l) = d.span.and_then(|s| sources.locate(s)) {
+                notes.push(format!(
+                    "at {}:{}:{} (source line too long to show)",
                     l.file, l.line, l.column
                 ));
             }
@@ -74,6 +88,21 @@ pub fn human(
         }
     }
     Ok(())
+}
+
+/// Longest source line (in bytes) shown in a snippet.
+const MAX_LINE: usize = 2000;
+
+/// The length in bytes of the source line where `span` starts (0 for an unknown file).
+fn line_len(sources: &SourceMap, span: crate::source::Span) -> usize {
+    let Some(f) = sources.get(span.file) else {
+        return 0;
+    };
+    let b = f.text.as_bytes();
+    let at = (span.start as usize).min(b.len());
+    let start = b[..at].iter().rposition(|c| *c == b'\n').map_or(0, |i| i + 1);
+    let end = b[at..].iter().position(|c| *c == b'\n').map_or(b.len(), |i| at + i);
+    end - start
 }
 
 /// Summary line printed after human diagnostics.
