@@ -59,6 +59,11 @@ enum Frame {
     },
 }
 
+/// The longest map key accepted, in characters. YAML caps an implicit key at 1024 characters as
+/// written, escapes included (`\uFEFF` is six); 128 is where go-yaml, and so sops, stops writing
+/// keys implicitly. No SOPS file needs longer keys.
+const MAX_KEY: usize = 128;
+
 /// Parses a (multi-document) YAML stream into one map per document.
 pub(crate) fn parse(src: &str) -> Result<Vec<Map>> {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
@@ -360,7 +365,7 @@ impl Builder {
                     map.0.push(Entry::Pair(k, value))
                 }
                 None => {
-                    *key = Some(match (raw, value) {
+                    let k = match (raw, value) {
                         (Some(r), _) => r,
                         (None, Value::Str(s)) | (None, Value::Time(s)) => s,
                         (None, Value::Int(i)) => i.to_string(),
@@ -372,7 +377,15 @@ impl Builder {
                                 "complex (non-scalar) map keys are not supported",
                             ))
                         }
-                    })
+                    };
+                    // A longer key (accepted in flow style) could not be written back as an
+                    // implicit key.
+                    if k.chars().count() > MAX_KEY {
+                        return Err(parse_err(format!(
+                            "a map key is longer than {MAX_KEY} characters"
+                        )));
+                    }
+                    *key = Some(k)
                 }
             },
             Some(Frame::Seq { items, .. }) => items.push(value),
@@ -742,6 +755,20 @@ mod tests {
         }
         assert!(matches!(parse("- a\n"), Err(Error::RootNotMap)));
         assert!(parse("a: *nope\n").is_err());
+    }
+
+    #[test]
+    fn keys_too_long_to_write_back_are_refused() {
+        // Found by fuzzing: a long quoted key in flow style parsed, but its block-style emission
+        // did not (YAML caps implicit keys at 1024 characters as written).
+        let long = "k".repeat(MAX_KEY + 1);
+        assert!(parse(&format!("{{\"{long}\": 1}}\n")).is_err());
+        assert!(parse(&format!("{long}: 1\n")).is_err());
+        for ok in ["k".repeat(MAX_KEY), "\u{feff}".repeat(MAX_KEY)] {
+            let doc = parse(&format!("{{{}: 1}}\n", serde_json::to_string(&ok).unwrap())).unwrap();
+            let back = parse(&emit(&doc)).unwrap();
+            assert!(back[0].same_as(&doc[0]));
+        }
     }
 
     #[test]
