@@ -258,7 +258,11 @@ fn a_50_mb_string_is_a_diagnostic_not_a_50_mb_message() {
         let r = run(&["check", "--format", format], dir.path());
         assert_eq!(r.code, 1, "--format {format}: exit {}", r.code);
         assert!(!r.stderr.contains("panicked"), "--format {format} panicked");
-        let out = if format == "json" { &r.stdout } else { &r.stderr };
+        let out = if format == "json" {
+            &r.stdout
+        } else {
+            &r.stderr
+        };
         assert!(
             out.contains("HLC106") && out.contains("configs/main.ncl"),
             "--format {format}: no HLC106 with its location"

@@ -100,8 +100,14 @@ fn line_len(sources: &SourceMap, span: crate::source::Span) -> usize {
     };
     let b = f.text.as_bytes();
     let at = (span.start as usize).min(b.len());
-    let start = b[..at].iter().rposition(|c| *c == b'\n').map_or(0, |i| i + 1);
-    let end = b[at..].iter().position(|c| *c == b'\n').map_or(b.len(), |i| at + i);
+    let start = b[..at]
+        .iter()
+        .rposition(|c| *c == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = b[at..]
+        .iter()
+        .position(|c| *c == b'\n')
+        .map_or(b.len(), |i| at + i);
     end - start
 }
 

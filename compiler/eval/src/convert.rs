@@ -182,7 +182,10 @@ fn short_path(path: &str) -> String {
         return path.to_string();
     }
     let head: String = path.chars().take(60).collect();
-    let cut = head.rfind(['.', '[']).filter(|i| *i > 0).unwrap_or(head.len());
+    let cut = head
+        .rfind(['.', '['])
+        .filter(|i| *i > 0)
+        .unwrap_or(head.len());
     let tail_start = path.rfind(['.', '[']).unwrap_or(0);
     format!("{}…{}", &head[..cut], &path[tail_start..])
 }

@@ -315,9 +315,18 @@ fn nickel_error(e: Error, mut files: Files, inputs: &[Input]) -> Vec<Diagnostic>
     let mut notes: Vec<String> = first.notes.iter().map(|n| rewrite_paths(n)).collect();
     // `std.fail_with "…"` is a blame without a contract: the configuration stopped itself. It is
     // HLC028 (a failed assertion), with the configuration's own message.
-    if code == "HLC022" && notes.iter().any(|n| n.contains("explicit call to `std.fail_with`")) {
+    if code == "HLC022"
+        && notes
+            .iter()
+            .any(|n| n.contains("explicit call to `std.fail_with`"))
+    {
         code = "HLC028";
-        let own = message.lines().skip(1).map(str::trim).collect::<Vec<_>>().join(" ");
+        let own = message
+            .lines()
+            .skip(1)
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ");
         message = if own.is_empty() {
             "the configuration failed with `std.fail_with`".to_string()
         } else {
@@ -390,7 +399,12 @@ fn nickel_error(e: Error, mut files: Files, inputs: &[Input]) -> Vec<Diagnostic>
     d.notes = notes;
     // "Unexpected end of file" points at the last byte; point at what was left open instead.
     if code == "HLC020" && message.contains("end of file") {
-        let text = primary_span.and_then(|s| inputs.iter().find(|i| i.2 == s.file).map(|i| (s.file, &i.3)));
+        let text = primary_span.and_then(|s| {
+            inputs
+                .iter()
+                .find(|i| i.2 == s.file)
+                .map(|i| (s.file, &i.3))
+        });
         if let Some((file, text)) = text {
             if let Some((start, end, what, fix)) = crate::unclosed::unclosed(text) {
                 d.labels.push(hlc_diag::Label {

@@ -220,10 +220,7 @@ mod tests {
     #[test]
     fn finds_the_opener_left_open() {
         assert_eq!(what("{ a = 1 }"), None);
-        assert_eq!(
-            what("{\n  a = \"x,\n}\n").map(|x| x.0),
-            Some("\"x,".into())
-        );
+        assert_eq!(what("{\n  a = \"x,\n}\n").map(|x| x.0), Some("\"x,".into()));
         assert_eq!(
             what("{\n  a = { b = 1,\n}\n"),
             Some(("{".into(), "this `{` is never closed".into()))
@@ -239,10 +236,7 @@ mod tests {
         );
         // Interpolation, escapes, multi-line strings.
         assert_eq!(what(r#"{ a = "x %{ "y" } \" z" }"#), None);
-        assert_eq!(
-            what("{ a = m%\"\n  } \" %{ 1 }\n\"%, }"),
-            None
-        );
+        assert_eq!(what("{ a = m%\"\n  } \" %{ 1 }\n\"%, }"), None);
         assert_eq!(
             what("{ a = m%\"\n  text\n}\n").map(|x| x.1),
             Some("this string is never closed".into())
