@@ -262,6 +262,11 @@ pub fn needs_quotes(s: &str) -> bool {
     if WORDS.contains(&lower.as_str()) {
         return true;
     }
+    // `---` and `...` at the start of a line are document markers (found by the fuzz target:
+    // a root scalar `...` ended the stream).
+    if s.starts_with("---") || s.starts_with("...") {
+        return true;
+    }
     let first = s.chars().next().unwrap_or(' ');
     if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
         // `-x` and `:x` are plain in YAML 1.2 but not worth the ambiguity; `-1` is a number.
@@ -354,6 +359,9 @@ mod tests {
             "*a",
             "!tag",
             "x:",
+            "...",
+            "---",
+            "... x",
         ] {
             assert!(needs_quotes(s), "{s:?} must be quoted");
         }
