@@ -95,10 +95,28 @@ fn indent(out: &mut String, n: usize) {
 fn emit_map(out: &mut String, m: &serde_json::Map<String, Value>, level: usize) {
     for (k, v) in m {
         indent(out, level);
-        out.push_str(&key(k));
-        out.push(':');
+        emit_key(out, k, level);
         emit_value_after_key(out, v, level);
     }
+}
+
+/// Longest key (as written) emitted as an implicit `key:`. YAML readers refuse implicit keys
+/// longer than 1024 characters (found by the fuzz target); longer ones are written as explicit
+/// keys, `? key` and `:` on the next line at the key's column.
+const MAX_IMPLICIT_KEY: usize = 512;
+
+/// Writes `key:` (the cursor is at the key's column `col`).
+fn emit_key(out: &mut String, k: &str, col: usize) {
+    let written = key(k);
+    if written.chars().count() > MAX_IMPLICIT_KEY {
+        out.push_str("? ");
+        out.push_str(&written);
+        out.push('\n');
+        indent(out, col);
+    } else {
+        out.push_str(&written);
+    }
+    out.push(':');
 }
 
 fn emit_value_after_key(out: &mut String, v: &Value, level: usize) {
@@ -158,8 +176,7 @@ fn emit_seq(out: &mut String, a: &[Value], level: usize) {
                     } else {
                         indent(out, level + 2);
                     }
-                    out.push_str(&key(k));
-                    out.push(':');
+                    emit_key(out, k, level + 2);
                     emit_value_after_key(out, val, level + 2);
                 }
             }
@@ -392,6 +409,20 @@ mod tests {
         assert_eq!(
             to_yaml(&v),
             "flow: !Find\n  - authentik_flows.flow\n  -\n    - slug\n    - x\nsecret: !Env MY_VAR\nlist:\n  - !KeyOf provider\nfake:\n  \"!Find\": 1\n"
+        );
+    }
+
+    #[test]
+    fn long_keys_are_explicit() {
+        let long = "k".repeat(MAX_IMPLICIT_KEY + 1);
+        let mut m = serde_json::Map::new();
+        m.insert(long.clone(), json!({"a": 1}));
+        m.insert("b".into(), json!(2));
+        let v = Value::Object(m);
+        assert_eq!(to_yaml(&v), format!("? {long}\n:\n  a: 1\nb: 2\n"));
+        assert_eq!(
+            to_yaml(&json!([v])),
+            format!("- ? {long}\n  :\n    a: 1\n  b: 2\n")
         );
     }
 
