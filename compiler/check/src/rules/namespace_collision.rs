@@ -39,8 +39,8 @@ fn cluster(s: &Service) -> Option<&str> {
     }
 }
 
-pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
-    // (cluster, namespace) → services, by name.
+/// The services placed on a cluster, by (cluster, namespace), by name (also HLC454's input).
+pub(crate) fn spaces(lab: &Lab) -> BTreeMap<(&str, &str), BTreeSet<&str>> {
     let mut spaces: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
     for (name, s) in &lab.services {
         if let Some(c) = cluster(s) {
@@ -50,7 +50,11 @@ pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
                 .insert(name);
         }
     }
-    for ((c, ns), members) in &spaces {
+    spaces
+}
+
+pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
+    for ((c, ns), members) in &spaces(lab) {
         // Name clashes of the Secrets app modules name (Service names are HLC203).
         let mut secrets: BTreeMap<&str, &str> = BTreeMap::new();
         for name in members {

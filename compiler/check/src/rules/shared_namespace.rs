@@ -2,8 +2,8 @@
 
 use crate::ext::at;
 use hlc_diag::Diagnostic;
-use hlc_model::{Lab, Placement, Service};
-use std::collections::{BTreeMap, BTreeSet};
+use hlc_model::Lab;
+use std::collections::BTreeMap;
 
 rule! {
     code: "HLC454",
@@ -40,13 +40,6 @@ declare the dependency that makes them one app.
 "#,
 }
 
-fn cluster(s: &Service) -> Option<&str> {
-    match &s.placement {
-        Placement::Cluster(c) => Some(c.as_str()),
-        _ => None,
-    }
-}
-
 fn find(parent: &mut BTreeMap<String, String>, x: &str) -> String {
     let mut cur = x.to_string();
     while let Some(p) = parent.get(&cur).filter(|p| **p != cur) {
@@ -56,16 +49,7 @@ fn find(parent: &mut BTreeMap<String, String>, x: &str) -> String {
 }
 
 pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
-    let mut spaces: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
-    for (name, s) in &lab.services {
-        if let Some(c) = cluster(s) {
-            spaces
-                .entry((c, s.namespace.as_str()))
-                .or_default()
-                .insert(name);
-        }
-    }
-    for ((c, ns), members) in &spaces {
+    for ((c, ns), members) in &super::namespace_collision::spaces(lab) {
         if ["kube-system", "default"].contains(ns) || members.len() < 2 {
             continue;
         }
