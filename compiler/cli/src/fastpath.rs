@@ -173,10 +173,11 @@ fn snapshot_holds<'a>(root: &Path, lines: impl Iterator<Item = &'a str>) -> Opti
         let h = s.spawn(|| ok(b));
         ok(a) && h.join().unwrap_or(false)
     });
+    let lock = format!("out/{}", hlc_out::LOCK_FILE);
     holds.then(|| {
         entries
             .iter()
-            .filter(|e| e.0.starts_with("out/") && e.0 != format!("out/{}", hlc_out::LOCK_FILE))
+            .filter(|e| e.0.starts_with("out/") && e.0 != lock)
             .count()
     })
 }
@@ -215,11 +216,20 @@ pub fn record(root: &Path) {
         let _ = std::fs::remove_file(&tmp);
         return;
     }
+    // The build already hashed its inputs (the lock has their digests); only other files under
+    // configs/ (not imported, demo keys, notes) are read here.
+    let known: std::collections::HashMap<&str, &str> = lock
+        .inputs
+        .iter()
+        .map(|i| (i.path.as_str(), i.sha256.as_str()))
+        .collect();
     for f in cfg {
         let Ok(rel) = f.strip_prefix(root) else {
             continue;
         };
-        files.push((rel.to_string_lossy().replace('\\', "/"), None));
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let sha = known.get(rel.as_str()).map(|s| s.to_string());
+        files.push((rel, sha));
     }
     files.push((
         format!("out/{}", hlc_out::LOCK_FILE),

@@ -123,11 +123,8 @@ fn secret_target(
     }
     let rel = format!("{SECRETS_DIR}/{}", file.value);
     let format = Format::from_path(&file.value);
-    if format == Format::Binary && key.value != "data" {
-        eprintln!(
-            "error: {rel} is a binary file, whose one value is `data`, not `{}`\n  = help: write `key = \"data\"`, or keep the secret in a .yaml, .json or .env file",
-            key.value
-        );
+    if let Some(msg) = stage::binary_key_problem(format, &rel, &key.value) {
+        eprintln!("error: {msg}\n  = help: {}", stage::BINARY_KEY_HELP);
         return Err(1);
     }
     Ok((root.join(&rel), rel, format, key.value.clone()))

@@ -94,6 +94,16 @@ pub fn is_plain_relative(file: &str) -> bool {
 
 const UNPARSABLE_HELP: &str = "the file is not a well-formed YAML/JSON document (a key given twice, broken indentation): restore it from git, or re-create its values with `hlc secrets set NAME`";
 
+/// A binary secret file holds one value, `data`: the problem with naming another key, if any.
+pub fn binary_key_problem(format: Format, rel: &str, key: &str) -> Option<String> {
+    (format == Format::Binary && key != "data")
+        .then(|| format!("{rel} is a binary file, whose one value is `data`, not `{key}`"))
+}
+
+/// The help line of [`binary_key_problem`].
+pub const BINARY_KEY_HELP: &str =
+    "write `key = \"data\"` (the whole decrypted file), or keep the secret in a .yaml, .json or .env file";
+
 /// The keyless checks of the secret inputs (HLC601, HLC602, HLC603, HLC606 for a file that does
 /// not parse). `Err` is an I/O failure
 /// that is not about the configuration (exit 2).
@@ -174,15 +184,12 @@ pub fn check_inputs(root: &Path, lab: &Lab) -> Result<Vec<Diagnostic>, String> {
             let Some(key) = &lab.secrets[n].key else {
                 continue;
             };
-            if format == Format::Binary && key.value != "data" {
+            if let Some(msg) = binary_key_problem(format, &rel, &key.value) {
                 diags.push(
-                    Diagnostic::error(
-                        "HLC602",
-                        format!("secret `{n}`: {rel} is a binary file, whose one value is `data`, not `{}`", key.value),
-                    )
-                    .with_span(key.span)
-                    .with_path(format!("secrets.{n}.key"))
-                    .with_help("write `key = \"data\"` (the whole decrypted file), or keep the secret in a .yaml, .json or .env file"),
+                    Diagnostic::error("HLC602", format!("secret `{n}`: {msg}"))
+                        .with_span(key.span)
+                        .with_path(format!("secrets.{n}.key"))
+                        .with_help(BINARY_KEY_HELP),
                 );
             } else if top.and_then(|m| m.get(&key.value)).is_none() {
                 diags.push(
@@ -429,26 +436,11 @@ fn plaintext(a: &SecretArtifact) -> Result<hlc_sops::Document, hlc_sops::Error> 
             })?;
             Format::Json.parse(text.as_bytes())
         }
-        // A flat object of strings; a string body.
-        Format::Dotenv | Format::Binary => {
-            let bad = || hlc_sops::Error::Emit {
-                format: a.format,
-                message: "a dotenv artifact is an object of strings, a binary one a string".into(),
-            };
-            let mut map = hlc_sops::Map::new();
-            match (&a.document, a.format) {
-                (serde_json::Value::Object(o), Format::Dotenv) => {
-                    for (k, v) in o {
-                        map.push(k.clone(), hlc_sops::Value::str(v.as_str().ok_or_else(bad)?));
-                    }
-                }
-                (serde_json::Value::String(body), Format::Binary) => {
-                    map.push("data", hlc_sops::Value::str(body.clone()));
-                }
-                _ => return Err(bad()),
-            }
-            Ok(hlc_sops::Document::single(map))
-        }
+        // No renderer writes a dotenv or binary artifact.
+        other => Err(hlc_sops::Error::Emit {
+            format: other,
+            message: "secret artifacts are YAML or JSON".into(),
+        }),
     }
 }
 

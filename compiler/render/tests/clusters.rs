@@ -9,25 +9,10 @@ use hlc_model::{Exposure, Lab};
 use hlc_render::RenderContext;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn shared() -> PathBuf {
-    std::env::var_os("HLC_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared"))
-}
-
-fn lab_at(root: &Path) -> Lab {
-    let loaded = hlc_eval::load(root).expect("load");
-    let ev = hlc_eval::evaluate(loaded, &hlc_eval::EvalOptions::default());
-    let value = ev.root.unwrap_or_else(|| panic!("eval: {:?}", ev.diags));
-    let (lab, diags) = hlc_model::decode(&value);
-    lab.unwrap_or_else(|| panic!("decode: {diags:?}"))
-}
+mod common;
+use common::{lab_at, repo, shared};
 
 /// Stand-in values for every secret of a lab (rendering needs them; they are not real).
 fn fake_secrets(lab: &Lab) -> hlc_render::SecretValues {

@@ -11,17 +11,10 @@ use hlc_out::Artifact;
 use hlc_render::{authentik, cloudflare, derive, render, RenderContext};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn shared() -> PathBuf {
-    std::env::var_os("HLC_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared"))
-}
+mod common;
+use common::{repo, shared};
 
 fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path)

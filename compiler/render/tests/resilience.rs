@@ -12,27 +12,11 @@ use hlc_model::Lab;
 use hlc_render::{RenderContext, SecretValues};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+
+mod common;
+use common::{lab_at, repo, shared};
 
 const FAKE_WEBHOOK: &str = "https://discord.invalid/api/webhooks/12/not-a-real-token";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn shared() -> PathBuf {
-    std::env::var_os("HLC_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared"))
-}
-
-fn lab_at(root: &Path) -> Lab {
-    let loaded = hlc_eval::load(root).expect("load");
-    let ev = hlc_eval::evaluate(loaded, &hlc_eval::EvalOptions::default());
-    let value = ev.root.unwrap_or_else(|| panic!("eval: {:?}", ev.diags));
-    let (lab, diags) = hlc_model::decode(&value);
-    lab.unwrap_or_else(|| panic!("decode: {diags:?}"))
-}
 
 fn context(lab: &Lab) -> RenderContext {
     let (analysis, _) = hlc_check::check(lab);

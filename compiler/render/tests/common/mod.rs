@@ -15,6 +15,27 @@ pub struct Case {
     pub ctx: RenderContext,
 }
 
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The shared reference data: `$HLC_SHARED_DIR`, else `../shared` beside the repository.
+pub fn shared() -> PathBuf {
+    std::env::var_os("HLC_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared"))
+}
+
+/// Loads, evaluates and decodes the project at `root`; panics with the diagnostics on failure.
+pub fn lab_at(root: &std::path::Path) -> Lab {
+    let loaded = hlc_eval::load(root).expect("load");
+    let ev = hlc_eval::evaluate(loaded, &hlc_eval::EvalOptions::default());
+    let value = ev.root.unwrap_or_else(|| panic!("eval: {:?}", ev.diags));
+    let (lab, diags) = hlc_model::decode(&value);
+    lab.unwrap_or_else(|| panic!("decode: {diags:?}"))
+}
+
 pub fn golden_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
