@@ -108,7 +108,100 @@ struct Import_ {
 
 /// Imports of one Nickel source, in source order; `None` when the file does not parse (Nickel
 /// reports the parse error itself, and a file that does not parse imports nothing).
+///
+/// Most files are read by the lexer alone ([`lex_imports`]): parsing every file a second time
+/// (Nickel parses it again to evaluate it) was an eighth of a large lab's CPU time. An import the
+/// lexer cannot read with certainty sends the file through the parser.
 fn scan_imports(text: &str) -> Option<Vec<Import_>> {
+    match lex_imports(text) {
+        Some(found) => Some(found),
+        None => parse_imports(text),
+    }
+}
+
+/// The imports of `text` read from its tokens: `import "path"`, `import "path" as 'Format` and
+/// `import package`, with the spans the parser gives them. `None` when the lexer fails or an
+/// import has any other shape (an escape sequence the lexer rewrites, a quoted format tag…):
+/// the caller then parses. A file that lexes but does not parse still has its imports listed;
+/// Nickel reports its syntax error.
+fn lex_imports(text: &str) -> Option<Vec<Import_>> {
+    use nickel_lang_core::parser::lexer::{NormalToken, StringToken, Token};
+    // Cheap and exact: a file without the keyword's letters has no import.
+    if !text.contains("import") {
+        return Some(Vec::new());
+    }
+    let toks: Vec<(usize, Token, usize)> = Lexer::new(text).collect::<Result<_, _>>().ok()?;
+    let is = |i: usize, t: &Token| toks.get(i).is_some_and(|(_, k, _)| k == t);
+    let lparen = Token::Normal(NormalToken::LParen);
+    let rparen = Token::Normal(NormalToken::RParen);
+    let mut found = Vec::new();
+    for (at, (start, tok, _)) in toks.iter().enumerate() {
+        if *tok != Token::Normal(NormalToken::Import) {
+            continue;
+        }
+        let mut i = at + 1;
+        let (import, mut end) = match toks.get(i)? {
+            (_, Token::Normal(NormalToken::Identifier(id)), end) => (
+                Import_ {
+                    path: id.to_string(),
+                    format: InputFormat::Nickel,
+                    span: (0, 0),
+                    package: true,
+                },
+                *end,
+            ),
+            (_, Token::Normal(NormalToken::DoubleQuote), _) => {
+                let mut path = String::new();
+                let str_end = loop {
+                    i += 1;
+                    match toks.get(i)? {
+                        (_, Token::Str(StringToken::Literal(s)), _) => path.push_str(s),
+                        (_, Token::Str(StringToken::EscapedChar(c)), _) => path.push(*c),
+                        (_, Token::Normal(NormalToken::DoubleQuote), end) => break *end,
+                        _ => return None,
+                    }
+                };
+                let (format, end) = if is(i + 1, &Token::Normal(NormalToken::As)) {
+                    i += 2;
+                    match toks.get(i)? {
+                        (_, Token::Normal(NormalToken::RawEnumTag(tag)), end) => {
+                            (tag.parse::<InputFormat>().ok()?, *end)
+                        }
+                        _ => return None,
+                    }
+                } else {
+                    let ext = InputFormat::from_path(std::ffi::OsStr::new(&path));
+                    (ext.unwrap_or_default(), str_end)
+                };
+                let import = Import_ {
+                    path,
+                    format,
+                    span: (0, 0),
+                    package: false,
+                };
+                (import, end)
+            }
+            _ => return None,
+        };
+        // The parser positions `(import "x")` at its parentheses.
+        let mut start = *start;
+        let (mut before, mut after) = (at, i + 1);
+        while before > 0 && is(before - 1, &lparen) && is(after, &rparen) {
+            before -= 1;
+            start = toks[before].0;
+            end = toks[after].2;
+            after += 1;
+        }
+        found.push(Import_ {
+            span: (start as u32, end as u32),
+            ..import
+        });
+    }
+    Some(found)
+}
+
+/// [`scan_imports`] by parsing.
+fn parse_imports(text: &str) -> Option<Vec<Import_>> {
     let alloc = AstAlloc::new();
     let mut files = Files::empty();
     let fid = files.add("scan", text);
@@ -570,4 +663,120 @@ fn add_file(
 
 pub(crate) fn virtual_display(p: &Path) -> String {
     display_virtual(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Seen = Vec<(String, String, (u32, u32), bool)>;
+
+    fn flat(v: Vec<Import_>) -> Seen {
+        v.into_iter()
+            .map(|i| (i.path, format!("{:?}", i.format), i.span, i.package))
+            .collect()
+    }
+
+    /// The lexer's reading equals the parser's wherever the lexer answers.
+    fn agree(text: &str) -> bool {
+        let lexed = lex_imports(text).map(flat);
+        let parsed = parse_imports(text).map(flat);
+        match (&lexed, &parsed) {
+            (Some(l), Some(p)) => assert_eq!(l, p, "lexer and parser disagree on:\n{text}"),
+            (Some(_), None) | (None, _) => {}
+        }
+        lexed.is_some()
+    }
+
+    #[test]
+    fn lexer_reads_imports_like_the_parser() {
+        let cases = [
+            "{ a = import \"a.ncl\" }",
+            "let x = import \"data.json\" in { b = import \"../up/c.yaml\", c = x }",
+            "{ t = import \"notes.txt\" as 'Text, j = import \"x.cfg\" as 'Json }",
+            "{ s = \"import \\\"no.ncl\\\"\", m = m%\"import \"nope.ncl\"\"%, # import \"c.ncl\"\n }",
+            "{ e = import \"we\\\"ird.ncl\" }",
+            "{ i = \"%{import \"in-interp.ncl\"}\" }",
+            "import \"only.ncl\"",
+            "{ p = import somepkg }",
+            "{ imports = 1, import_me = \"import\" }",
+            "{ a = (import \"p.ncl\").x, b = ((import \"q.ncl\")), c = (f (import \"r.ncl\")) }",
+        ];
+        let mut answered = 0;
+        for c in cases {
+            answered += usize::from(agree(c));
+        }
+        // Every case above is one the lexer answers itself.
+        assert_eq!(answered, cases.len());
+        // The interpolated import is found inside the string, the commented one is not.
+        let got = flat(lex_imports(cases[5]).unwrap());
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, "in-interp.ncl");
+        assert!(flat(lex_imports(cases[3]).unwrap()).is_empty());
+        assert_eq!(flat(lex_imports(cases[2]).unwrap())[1].1, "Json");
+    }
+
+    #[test]
+    fn unsure_shapes_fall_back_to_the_parser() {
+        // A quoted format tag, an unknown format, an interpolated path: the parser decides.
+        for c in [
+            "{ a = import \"a.ncl\" as '\"Json\" }",
+            "{ a = import \"a.ncl\" as 'Nope }",
+            "{ a = import \"a%{x}.ncl\" }",
+            "{ a = import 3 }",
+        ] {
+            assert!(lex_imports(c).is_none(), "{c}");
+        }
+        // A lexical error too; the parser then refuses the file, which imports nothing.
+        assert!(lex_imports("{ a = import \"a.ncl\", b = 1 ~ 2 }").is_none());
+        assert!(scan_imports("{ a = import \"a.ncl\", b = 1 ~ 2 }").is_none());
+    }
+
+    /// Every Nickel file of the repository (the reference lab, the examples, the test cases, the
+    /// library): the lexer answers, and agrees with the parser.
+    #[test]
+    fn lexer_agrees_with_the_parser_on_every_repository_file() {
+        // The corpus has deeply nested files: parse on a stack like the loader's.
+        std::thread::Builder::new()
+            .stack_size(STACK)
+            .spawn(every_repository_file)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    const STACK: usize = 1 << 30;
+
+    fn every_repository_file() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut stack = vec![
+            repo.join("configs"),
+            repo.join("examples"),
+            repo.join("tests"),
+            repo.join("lib"),
+        ];
+        let (mut files, mut with_imports) = (0, 0);
+        while let Some(dir) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "ncl") {
+                    let Ok(text) = std::fs::read_to_string(&p) else {
+                        continue;
+                    };
+                    files += 1;
+                    assert!(agree(&text), "the lexer gave up on {}", p.display());
+                    with_imports += usize::from(lex_imports(&text).is_some_and(|v| !v.is_empty()));
+                }
+            }
+        }
+        assert!(
+            files > 100 && with_imports > 20,
+            "{files} files, {with_imports} with imports"
+        );
+    }
 }
