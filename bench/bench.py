@@ -8,19 +8,28 @@ For each size it generates the lab of ../shared/peers/gen.py as an hlc project
 (bench/hlc_gen.py) in a scratch directory and measures, with a release `hlc` (built here with
 `cargo build --release -p hlc` unless --hlc names a binary):
 
-    check    `hlc check` on the built project (evaluate, every rule, verify out/)
-    build    `hlc build` into an empty out/
+    check    `hlc check` on the built project (evaluate, every rule, verify out/), evaluating
+             (the evaluation cache off: HLC_EVAL_CACHE=off)
+    check (cached eval)  the same with the evaluated tree from the evaluation cache (what a
+             pre-commit `hlc check` after `hlc build` of the same sources does)
+    build    `hlc build` into an empty out/, evaluating (cache off)
+    build (cached eval)  the same, sources evaluated before (`rm -rf out && hlc build`)
     no-op    `hlc build` again, nothing changed
-    edit-1   `hlc build` after one service's port changed (alternating two values)
-    RSS      peak resident set of the full build (os.wait4 of that process)
-    phases   `hlc build --timings` into an empty out/: load, eval, decode, check (graph + rules),
-             render, hash + plan, write
+    edit-1   `hlc build` after one service's port changed (alternating two values): evaluates
+    RSS      peak resident set of the evaluating full build (os.wait4 of that process)
+    phases   one evaluating `hlc build --timings` into an empty out/: load, eval, decode, check
+             (graph + rules), render, hash + plan, write
+
+An "empty out/" is made by moving the previous one aside; the moved trees are deleted after the
+series (deleting thousands of files right before a build makes its file creations wait on the
+file system's journal, which measures the disk, not hlc).
 
 Each time is the median of --runs runs (default 5; 3 from N = 10,000; 1 with --quick).
 The peers (jrsonnet, Pkl, Nickel by default) run in a copy of ../shared/peers made outside the
 repository (--peers-dir, default /tmp/hlc-bench-peers); its install.sh runs first when the
 tools are missing (several minutes); the peers' own run.sh measures them (hyperfine medians)
-on the same N. `ratio` is hlc's full build over the fastest peer's median.
+on the same N. `hlc/fastest` is hlc's evaluating full build over the fastest peer's median,
+`cached/fastest` the same with the evaluation cache warm.
 
 Exit status 1 when a generated lab does not build and check cleanly: CI uses it to keep the
 generator valid against the model. No timing is asserted.
@@ -57,8 +66,10 @@ def fail(msg):
     sys.exit(1)
 
 
-def hlc(binary, root, *args, expect=0):
-    dt, rss, rc, err = run([binary, "--root", root, *args])
+def hlc(binary, root, *args, expect=0, cold=False):
+    """Runs hlc; `cold` turns the evaluation cache off (HLC_EVAL_CACHE=off)."""
+    env = dict(os.environ, HLC_EVAL_CACHE="off") if cold else None
+    dt, rss, rc, err = run([binary, "--root", root, *args], env=env)
     if expect is not None and rc != expect:
         fail(f"`hlc {' '.join(args)}` in {root} exited {rc}:\n{err}")
     return dt, rss, err
@@ -85,25 +96,44 @@ def edit_one_service(root, k):
 
 def measure(binary, root, runs):
     out = os.path.join(root, "out")
+    trash = os.path.join(root, ".trash")
+
+    def empty_out():
+        # Moved aside, deleted after the series: deleting thousands of files right before a
+        # measured build makes its own file creations wait on the deletion's journal commit
+        # (ext4 with `discard` here), which measures the disk rather than hlc.
+        if os.path.isdir(out):
+            os.makedirs(trash, exist_ok=True)
+            os.rename(out, os.path.join(trash, f"out-{len(os.listdir(trash))}"))
+
     r = {}
     builds, rss = [], []
     for _ in range(runs):
-        shutil.rmtree(out, ignore_errors=True)
-        dt, kb, _ = hlc(binary, root, "build")
+        empty_out()
+        dt, kb, _ = hlc(binary, root, "build", cold=True)
         builds.append(dt)
         rss.append(kb)
     r["build"], r["rss_mb"] = median(builds), max(rss) / 1024
+    hlc(binary, root, "check")  # fills the evaluation cache
+    warm = []
+    for _ in range(runs):
+        empty_out()
+        warm.append(hlc(binary, root, "build")[0])
+    r["build_warm"] = median(warm)
+    shutil.rmtree(trash, ignore_errors=True)
     r["noop"] = median([hlc(binary, root, "build")[0] for _ in range(max(runs, 5))])
-    r["check"] = median([hlc(binary, root, "check")[0] for _ in range(runs)])
+    r["check"] = median([hlc(binary, root, "check", cold=True)[0] for _ in range(runs)])
+    r["check_warm"] = median([hlc(binary, root, "check")[0] for _ in range(runs)])
     edits = []
     for k in range(runs):
         edit_one_service(root, k)
         edits.append(hlc(binary, root, "build")[0])
     r["edit"] = median(edits)
     hlc(binary, root, "check")  # the edited lab still checks clean
-    # phases: one full build into an empty out/
-    shutil.rmtree(out, ignore_errors=True)
-    _, _, err = hlc(binary, root, "build", "--timings")
+    # phases: one full build into an empty out/, evaluating
+    empty_out()
+    _, _, err = hlc(binary, root, "build", "--timings", cold=True)
+    shutil.rmtree(trash, ignore_errors=True)
     r["phases"] = {m.group(1): float(m.group(2))
                    for m in re.finditer(r"^timing (\S+)\s+([\d.]+) ms$", err, re.M)}
     return r
@@ -192,14 +222,16 @@ def main():
     peer_names = [] if args.no_peers else args.peers.split()
 
     print(f"\nhlc {binary}\nmachine: {os.cpu_count()} CPUs, {platform_cpu()}\n")
-    head = ["lab", "check", "build", "no-op", "edit-1", "RSS MB"]
+    head = ["lab", "check", "check (cached eval)", "build", "build (cached eval)", "no-op", "edit-1",
+            "RSS MB"]
     head += [f"{p}" for p in ["load", "eval", "decode", "check", "render", "hash+plan", "write"]]
-    head += peer_names + (["fastest peer", "hlc/fastest"] if peer_names else [])
+    head += peer_names + (["fastest peer", "hlc/fastest", "cached/fastest"] if peer_names else [])
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for label, n, r in rows:
         ph = r["phases"]
-        cells = [label, ms(r["check"]), ms(r["build"]), ms(r["noop"]), ms(r["edit"]), f"{r['rss_mb']:.0f}"]
+        cells = [label, ms(r["check"]), ms(r["check_warm"]), ms(r["build"]), ms(r["build_warm"]),
+                 ms(r["noop"]), ms(r["edit"]), f"{r['rss_mb']:.0f}"]
         cells += [f"{ph.get(p, 0):.1f}" for p in ["load", "eval", "decode", "check", "render"]]
         cells += [f"{ph.get('hash', 0) + ph.get('plan', 0):.1f}", f"{ph.get('write', 0):.1f}"]
         if peer_names:
@@ -208,12 +240,15 @@ def main():
             have = [(v[0], p) for p, v in pv.items() if v]
             if have:
                 best, who = min(have)
-                cells += [f"{who} {ms(best)}", f"{r['build'] / best:.2f}"]
+                cells += [f"{who} {ms(best)}", f"{r['build'] / best:.2f}",
+                          f"{r['build_warm'] / best:.2f}"]
             else:
-                cells += ["—", "—"]
+                cells += ["—", "—", "—"]
         print("| " + " | ".join(cells) + " |")
-    print("\ntimes in ms (medians; phases from one `hlc build --timings` into an empty out/, "
-          "`check` = graph + rules; SOPS encryption runs inside `render`)")
+    print("\ntimes in ms (medians). `check`, `build`: evaluating (HLC_EVAL_CACHE=off); "
+          "`(cached eval)`: the same sources evaluated before, tree from the evaluation cache; "
+          "`edit-1`: evaluates. Phases from one evaluating `hlc build --timings` into an empty out/ "
+          "(`check` = graph + rules; SOPS encryption runs inside `render`)")
     big = [(n, r["build"]) for _, n, r in rows if n in (1000, 10000)]
     if len(big) == 2:
         print(f"t(10k)/t(1k) = {big[1][1] / big[0][1]:.2f}")

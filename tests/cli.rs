@@ -397,7 +397,7 @@ fn noop_rebuild_skips_evaluation_until_an_input_or_out_changes() {
     // A new file under configs/ (an import could reach it, or shadow a library file): full build.
     std::fs::write(root.join("configs/new.ncl"), "{}\n").unwrap();
     let (_, err, phases) = timed_build(root, cache.path());
-    assert!(phases.contains(&"eval".to_string()), "{err}");
+    assert!(phases.contains(&"render".to_string()), "{err}");
     // That build saw it: the same files again are a no-op.
     let (_, err, phases) = timed_build(root, cache.path());
     assert_eq!(phases, ["fast-path", "total"], "unlisted file: {err}");
@@ -438,7 +438,7 @@ fn noop_rebuild_skips_evaluation_until_an_input_or_out_changes() {
     let (code, err, phases) = timed_build(root, cache.path());
     assert_eq!(code, 0, "{err}");
     assert!(
-        phases.contains(&"eval".to_string()),
+        phases.contains(&"render".to_string()),
         "same-size edit: {err}"
     );
     assert_eq!(std::fs::read(&inv).unwrap(), good);
@@ -454,12 +454,124 @@ fn noop_rebuild_skips_evaluation_until_an_input_or_out_changes() {
     std::fs::write(&inv, b"{}\n").unwrap();
     let (code, err, phases) = timed_build(root, cache.path());
     assert_eq!(code, 0, "{err}");
-    assert!(phases.contains(&"eval".to_string()), "hand edit: {err}");
+    assert!(phases.contains(&"render".to_string()), "hand edit: {err}");
     assert_eq!(std::fs::read(&inv).unwrap(), good);
     // Without a stamp (another cache dir): full build.
     let other = tempfile::tempdir().unwrap();
     let (_, _, phases) = timed_build(root, other.path());
     assert!(phases.contains(&"eval".to_string()));
+}
+
+/// `hlc check --timings` with its own cache directory (and `extra` environment): exit code,
+/// stdout, stderr without the timing lines, and the phases timed.
+fn timed_check(
+    root: &Path,
+    cache: &Path,
+    extra: &[(&str, &str)],
+) -> (i32, String, String, Vec<String>) {
+    let out = hlc()
+        .env("HLC_CACHE_DIR", cache)
+        .envs(extra.iter().copied())
+        .args(["check", "--timings", "--root"])
+        .arg(root)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let (timings, rest): (Vec<&str>, Vec<&str>) =
+        stderr.lines().partition(|l| l.starts_with("timing "));
+    let phases = timings
+        .iter()
+        .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        rest.join("\n"),
+        phases,
+    )
+}
+
+fn has(phases: &[String], p: &str) -> bool {
+    phases.iter().any(|x| x == p)
+}
+
+#[test]
+fn unchanged_sources_are_not_evaluated_again() {
+    let dir = tiny();
+    let cache = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // out/ first, built with another cache directory.
+    let other = tempfile::tempdir().unwrap();
+    assert_eq!(timed_build(root, other.path()).0, 0);
+    let (code, out1, err1, phases) = timed_check(root, cache.path(), &[]);
+    assert_eq!(code, 0, "{err1}");
+    assert!(
+        has(&phases, "eval") && !has(&phases, "eval-cached"),
+        "{phases:?}"
+    );
+    let entries: Vec<_> = std::fs::read_dir(cache.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("eval-"))
+        .collect();
+    assert_eq!(entries.len(), 1);
+    let entry = entries[0].path();
+    // Same sources: the stored tree, and the same findings and output as an evaluation.
+    let (code, out2, err2, phases) = timed_check(root, cache.path(), &[]);
+    assert_eq!(code, 0, "{err2}");
+    assert!(
+        has(&phases, "eval-cached") && !has(&phases, "eval"),
+        "{phases:?}"
+    );
+    assert!(has(&phases, "decode") && has(&phases, "check") && has(&phases, "verify"));
+    assert_eq!((&out1, &err1), (&out2, &err2));
+    // Turned off: evaluated.
+    let (_, _, _, phases) = timed_check(root, cache.path(), &[("HLC_EVAL_CACHE", "off")]);
+    assert!(
+        has(&phases, "eval") && !has(&phases, "eval-cached"),
+        "{phases:?}"
+    );
+    // A damaged entry is ignored and replaced.
+    let mut bytes = std::fs::read(&entry).unwrap();
+    let n = bytes.len();
+    bytes.truncate(n - 3);
+    std::fs::write(&entry, &bytes).unwrap();
+    let (code, out3, err3, phases) = timed_check(root, cache.path(), &[]);
+    assert_eq!(code, 0, "{err3}");
+    assert!(has(&phases, "eval"), "{phases:?}");
+    assert_eq!((&out1, &err1), (&out3, &err3));
+    assert_eq!(std::fs::read(&entry).unwrap().len(), n);
+    // An edited source is evaluated, and its new value is what the build renders.
+    let main = root.join("configs/main.ncl");
+    let text = std::fs::read_to_string(&main).unwrap();
+    let edited = text.replacen("name = \"", "name = \"x", 1);
+    assert_ne!(edited, text, "tiny's main.ncl names its lab");
+    std::fs::write(&main, &edited).unwrap();
+    let (_, _, phases) = timed_build(root, cache.path());
+    assert!(
+        has(&phases, "eval") && !has(&phases, "eval-cached"),
+        "{phases:?}"
+    );
+    let inventory = std::fs::read_to_string(root.join("out/inventory.json")).unwrap();
+    assert!(inventory.contains("\"xtiny\""), "{inventory}");
+    let (code, _, err, phases) = timed_check(root, cache.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(has(&phases, "eval-cached"), "{phases:?}");
+    // Broken, then fixed: the error is reported each time (never stored), the fix evaluated.
+    std::fs::write(&main, format!("{edited}\n{{")).unwrap();
+    for _ in 0..2 {
+        let (code, _, err, phases) = timed_check(root, cache.path(), &[]);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("HLC020"), "{err}");
+        assert!(has(&phases, "eval"), "{phases:?}");
+    }
+    std::fs::write(&main, &text).unwrap();
+    let (_, _, phases) = timed_build(root, cache.path());
+    assert!(has(&phases, "eval"), "{phases:?}");
+    let (code, out4, err4, phases) = timed_check(root, cache.path(), &[]);
+    assert_eq!(code, 0, "{err4}");
+    assert!(has(&phases, "eval-cached"), "{phases:?}");
+    assert_eq!((&out1, &err1), (&out4, &err4));
 }
 
 #[test]

@@ -13,7 +13,12 @@ pub fn repo() -> PathBuf {
 
 pub fn hlc() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_hlc"));
+    // The no-op stamps and evaluation cache of test projects stay out of the user's cache.
     c.env("NO_COLOR", "1")
+        .env(
+            "HLC_CACHE_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("hlc-cache"),
+        )
         .env_remove("SOPS_AGE_KEY")
         .env_remove("SOPS_AGE_KEY_FILE");
     c

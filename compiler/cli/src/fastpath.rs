@@ -272,7 +272,7 @@ pub fn forget(root: &Path) {
     }
 }
 
-fn cache_dir() -> Option<PathBuf> {
+pub(crate) fn cache_dir() -> Option<PathBuf> {
     let var = |k: &str| {
         std::env::var_os(k)
             .filter(|v| !v.is_empty())
@@ -290,7 +290,7 @@ fn stamp_path(root: &Path) -> Option<PathBuf> {
 }
 
 /// This executable: path, size and modification time.
-fn exe_id() -> Option<String> {
+pub(crate) fn exe_id() -> Option<String> {
     let exe = std::env::current_exe().ok()?;
     let meta = std::fs::metadata(&exe).ok()?;
     let mtime = meta

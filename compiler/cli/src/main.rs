@@ -5,6 +5,7 @@
 //! 2 usage, I/O or internal failure. stdout carries data only; diagnostics go to stderr.
 
 mod commands;
+mod evalcache;
 mod fastpath;
 mod gate;
 mod output;

@@ -20,8 +20,17 @@ pub struct Frontend {
 /// content (exit 2).
 pub fn frontend(root: &Path, run_rules: bool) -> Result<Frontend, String> {
     let loaded = timings::time("load", || hlc_eval::load(root)).map_err(|e| e.to_string())?;
-    let ev = timings::time("eval", || {
-        hlc_eval::evaluate(loaded, &EvalOptions::default())
+    // Sources evaluated before (same digest, same executable): the stored tree.
+    let key = crate::evalcache::key(loaded.digest());
+    let ev = timings::time_as(|| {
+        if let Some(node) = key.as_deref().and_then(|k| crate::evalcache::get(root, k)) {
+            return (hlc_eval::reuse(loaded, node), "eval-cached");
+        }
+        let ev = hlc_eval::evaluate(loaded, &EvalOptions::default());
+        if let (Some(k), Some(node), false) = (&key, &ev.root, ev.diags.has_errors()) {
+            crate::evalcache::put(root, k, node);
+        }
+        (ev, "eval")
     });
     let mut diags = ev.diags;
     let mut fe = Frontend {

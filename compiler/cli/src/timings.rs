@@ -2,7 +2,8 @@
 //!
 //! This is the only place hlc reads the clock, and only when the flag is given (the pure crates
 //! never do). Phases are timed where the CLI calls them: `load` (sandboxed import walk and read),
-//! `eval` (Nickel, including the `Lab` contract and the conversion to hlc's value tree), `decode`
+//! `eval` (Nickel, including the `Lab` contract and the conversion to hlc's value tree) or
+//! `eval-cached` (the same tree from the evaluation cache, see `evalcache.rs`), `decode`
 //! (the typed model), `check` (graph, waves, rules), `render`, `hash` (input digests for the
 //! lock), `plan` (what to write, against `out/`), `write` (apply) and `verify` (`hlc check`
 //! against `out/hlc.lock`), plus `fast-path` (a no-op rebuild found up to date from the lock).
@@ -47,6 +48,22 @@ pub fn time<T>(phase: &'static str, f: impl FnOnce() -> T) -> T {
         match p.iter_mut().find(|(n, _)| *n == phase) {
             Some(e) => e.1 += d,
             None => p.push((phase, d)),
+        }
+    }
+    out
+}
+
+/// Like [`time`], for a phase whose name `f` decides (it returns its result and the name).
+pub fn time_as<T>(f: impl FnOnce() -> (T, &'static str)) -> T {
+    let t = Instant::now();
+    let (out, phase) = f();
+    if enabled() {
+        let d = t.elapsed();
+        if let Ok(mut p) = PHASES.lock() {
+            match p.iter_mut().find(|(n, _)| *n == phase) {
+                Some(e) => e.1 += d,
+                None => p.push((phase, d)),
+            }
         }
     }
     out

@@ -11,6 +11,7 @@
 //!   ([`sarif`]) and GitHub workflow annotations ([`github`]). Phases return
 //!   their value plus a [`Diagnostics`] list so that a run reports every finding, not the first.
 
+pub mod codec;
 pub mod diagnostic;
 pub mod github;
 pub mod render;

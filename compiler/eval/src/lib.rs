@@ -30,5 +30,5 @@ mod sandbox;
 mod unclosed;
 
 pub use library::{library_digest, library_files};
-pub use nickel::{evaluate, EvalOptions, Evaluated};
+pub use nickel::{evaluate, reuse, EvalOptions, Evaluated};
 pub use sandbox::{load, LoadError, Loaded, SourceKind, SourceRecord, STAND_IN_PREFIX};

@@ -46,6 +46,17 @@ pub struct Evaluated {
     pub diags: Diagnostics,
 }
 
+/// The outcome of an earlier evaluation of the same `loaded` sources (same [`Loaded::digest`]):
+/// the tree it produced, with the loader's own findings.
+pub fn reuse(loaded: Loaded, root: Node) -> Evaluated {
+    Evaluated {
+        root: Some(root),
+        sources: loaded.sources,
+        records: loaded.records,
+        diags: loaded.diags,
+    }
+}
+
 /// Evaluates a loaded project. Sandbox errors in `loaded` stop before Nickel runs.
 pub fn evaluate(loaded: Loaded, options: &EvalOptions) -> Evaluated {
     let Loaded {
