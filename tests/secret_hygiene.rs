@@ -26,6 +26,9 @@ fn run(args: &[&str], root: &Path, stdin: Option<&str>) -> Out {
         .arg(root)
         .env("HOME", home.path())
         .env("RUST_BACKTRACE", "1")
+        // Stamps and evaluation cache too in the private HOME: every run here starts afresh.
+        .env_remove("HLC_CACHE_DIR")
+        .env_remove("XDG_CACHE_HOME")
         .env_remove("XDG_CONFIG_HOME")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -184,6 +184,9 @@ fn run_stdin(args: &[&str], root: &Path, env: &[(&str, &str)], stdin: Option<&st
         .arg("--root")
         .arg(root)
         .env("HOME", home.path())
+        // Stamps and evaluation cache too in the private HOME: every run here starts afresh.
+        .env_remove("HLC_CACHE_DIR")
+        .env_remove("XDG_CACHE_HOME")
         .env_remove("XDG_CONFIG_HOME")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

@@ -702,28 +702,71 @@ pub fn run(
     if !missing.is_empty() {
         return Err(StageError::Diags(missing));
     }
-    let mut artifacts = hlc_render::render(lab, &ctx)
-        .map_err(|e| StageError::Fatal(format!("rendering failed: {e}")))?;
-    let secret_arts = hlc_render::render_secret(lab, &ctx)
+    // The plain artifacts (and their leak guard) on one core, the secret ones and their
+    // encryption on the other: they only meet in the plan.
+    let lm = lastmodified().map_err(StageError::Fatal)?;
+    let ctx = &ctx;
+    let (plain, sealed) = std::thread::scope(|scope| {
+        let plain = scope.spawn(|| -> Result<Vec<Artifact>, StageError> {
+            let artifacts = hlc_render::render(lab, ctx)
+                .map_err(|e| StageError::Fatal(format!("rendering failed: {e}")))?;
+            let leaks = crate::timings::time("leak-guard", || leak_guard(&ctx.secrets, &artifacts));
+            if leaks.is_empty() {
+                Ok(artifacts)
+            } else {
+                Err(StageError::Diags(leaks))
+            }
+        });
+        let sealed = seal_stage(root, lab, ctx, &ids, &lm);
+        let plain = plain
+            .join()
+            .unwrap_or_else(|_| Err(StageError::Fatal("rendering stopped unexpectedly".into())));
+        (plain, sealed)
+    });
+    // Findings of both halves, the plain ones first (as when they ran one after the other).
+    let (mut artifacts, sealed) = match (plain, sealed) {
+        (Ok(a), Ok(s)) => (a, s),
+        (Err(StageError::Fatal(e)), _) | (_, Err(StageError::Fatal(e))) => {
+            return Err(StageError::Fatal(e))
+        }
+        (Err(StageError::Diags(mut a)), Err(StageError::Diags(b))) => {
+            a.extend(b);
+            return Err(StageError::Diags(a));
+        }
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => return Err(e),
+    };
+    artifacts.extend(sealed);
+    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(artifacts)
+}
+
+/// The secret half of [`run`]: render the secret artifacts, check the OCI user-data size,
+/// encrypt them, write `.sops.yaml`, and guard what was encrypted against leaks.
+fn seal_stage(
+    root: &Path,
+    lab: &Lab,
+    ctx: &hlc_render::RenderContext,
+    ids: &[Identity],
+    lm: &LastModified,
+) -> Result<Vec<Artifact>, StageError> {
+    let secret_arts = hlc_render::render_secret(lab, ctx)
         .map_err(|e| StageError::Fatal(format!("rendering failed: {e}")))?;
     // Issue 11: OCI nodes read their machine config from instance metadata (HLC707).
     let too_big = user_data_size(lab, &secret_arts);
     if !too_big.is_empty() {
         return Err(StageError::Diags(too_big));
     }
-    let lm = lastmodified().map_err(StageError::Fatal)?;
-    let encrypted = crate::timings::time("secrets-encrypt", || {
+    let mut artifacts = crate::timings::time("secrets-encrypt", || {
         encrypt_artifacts(
             &root.join("out"),
             lab,
             &secret_arts,
-            &ids,
-            &lm,
+            ids,
+            lm,
             &mut hlc_sops::rand_core::OsRng,
         )
     })
     .map_err(StageError::Diags)?;
-    artifacts.extend(encrypted);
     if let Some(a) = sops_config(lab, &secret_arts).map_err(|d| StageError::Diags(vec![*d]))? {
         artifacts.push(a);
     }
@@ -731,7 +774,6 @@ pub fn run(
     if !leaks.is_empty() {
         return Err(StageError::Diags(leaks));
     }
-    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(artifacts)
 }
 
