@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::error::{ConflictReason, OutError};
 use crate::fs::{self as hfs, Node, Walk};
-use crate::lock::{inputs_digest, sha256_hex, Input};
+use crate::lock::{inputs_digest, sha256_hex, Input, LockEntry};
 use crate::path::{JOURNAL_FILE, LOCK_FILE};
 use crate::plan::{read_lock, ChangeKind, Plan};
 
@@ -217,8 +217,43 @@ pub fn verify(out_dir: &Path, current_inputs: &[Input]) -> Result<Vec<Drift>, Ou
     input_drift.sort_by(|a, b| a.path.cmp(&b.path));
     drift.extend(input_drift);
 
-    // Files.
-    for e in &lock.artifacts {
+    // Files: read and hashed on every core (tens of MB at 10,000 services), reported in lock
+    // order.
+    let artifacts = &lock.artifacts;
+    let threads = if artifacts.len() < 512 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    };
+    let per = artifacts.len().div_ceil(threads).max(1);
+    let parts: Vec<Result<Vec<Drift>, OutError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = artifacts
+            .chunks(per)
+            .map(|part| scope.spawn(move || file_drift(out_dir, part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(OutError::io(
+                        "verifying",
+                        out_dir,
+                        std::io::Error::other("a verifying thread stopped"),
+                    ))
+                })
+            })
+            .collect()
+    });
+    for part in parts {
+        drift.extend(part?);
+    }
+    Ok(drift)
+}
+
+/// The drift of each of `entries` against the files in `out_dir`.
+fn file_drift(out_dir: &Path, entries: &[LockEntry]) -> Result<Vec<Drift>, OutError> {
+    let mut drift = Vec::new();
+    for e in entries {
         let kind = match hfs::walk(out_dir, e.path.as_str())? {
             Walk::Reached(Node::Missing) | Walk::NotADirectory(..) => Some(DriftKind::FileMissing),
             Walk::Reached(Node::File) => {

@@ -3,6 +3,7 @@
 use crate::ext::{at, at_index};
 use hlc_diag::Diagnostic;
 use hlc_model::{Exposure, Lab};
+use std::collections::HashMap;
 
 rule! {
     code: "HLC422",
@@ -31,22 +32,23 @@ tunnels.cloud = { connector = "cloudflared-cloud", services = [] }
 }
 
 pub(crate) fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
+    // Every tunnel route by service name, in tunnel then list order (one pass, not one per
+    // service: labs have thousands of services).
+    let mut routed: HashMap<&str, Vec<_>> = HashMap::new();
+    for (tn, t) in &lab.tunnels {
+        for (i, x) in t.services.iter().enumerate() {
+            routed.entry(x.as_str()).or_default().push((tn, t, i, x));
+        }
+    }
     for (n, s) in &lab.services {
         if !matches!(*s.exposure, Exposure::Public | Exposure::Access) {
             continue;
         }
-        let routes: Vec<_> = lab
-            .tunnels
-            .iter()
-            .flat_map(|(tn, t)| {
-                t.services
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, x)| x.as_str() == n)
-                    .map(move |(i, x)| (tn, t, i, x))
-            })
-            .collect();
-        match routes.as_slice() {
+        let routes = routed
+            .get(n.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        match routes {
             [] => out.push(
                 INFO.diag(format!(
                     "service `{n}` is exposed but no tunnel routes it: its hostname gets no DNS record and no tunnel rule"
