@@ -38,32 +38,21 @@ fn enabled() -> bool {
 
 /// Runs `f`, recording its wall time under `phase` when timing is on (a phase run twice adds up).
 pub fn time<T>(phase: &'static str, f: impl FnOnce() -> T) -> T {
+    time_as(|| (f(), phase))
+}
+
+/// Like [`time`], for a phase whose name `f` decides (it returns its result and the name).
+pub fn time_as<T>(f: impl FnOnce() -> (T, &'static str)) -> T {
     if !enabled() {
-        return f();
+        return f().0;
     }
     let t = Instant::now();
-    let out = f();
+    let (out, phase) = f();
     let d = t.elapsed();
     if let Ok(mut p) = PHASES.lock() {
         match p.iter_mut().find(|(n, _)| *n == phase) {
             Some(e) => e.1 += d,
             None => p.push((phase, d)),
-        }
-    }
-    out
-}
-
-/// Like [`time`], for a phase whose name `f` decides (it returns its result and the name).
-pub fn time_as<T>(f: impl FnOnce() -> (T, &'static str)) -> T {
-    let t = Instant::now();
-    let (out, phase) = f();
-    if enabled() {
-        let d = t.elapsed();
-        if let Ok(mut p) = PHASES.lock() {
-            match p.iter_mut().find(|(n, _)| *n == phase) {
-                Some(e) => e.1 += d,
-                None => p.push((phase, d)),
-            }
         }
     }
     out
