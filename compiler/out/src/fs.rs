@@ -252,14 +252,34 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, OutError> {
 }
 
 /// A fresh temp name for `name`: `.<name>.hlc-tmp-<16 hex>`.
+///
+/// No system call per name: the suffix mixes a per-process seed (the process id and one random
+/// value, read once) with a process-wide counter, so names never repeat within a process and
+/// differ between processes; a clash with a leftover file is still possible in principle, which
+/// is why the writers retry on `AlreadyExists`.
 pub(crate) fn temp_name(name: &str) -> String {
+    static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(std::process::id());
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    let s = format!(".{name}{TEMP_MARKER}{:016x}", h.finish());
+    let seed = *SEED.get_or_init(|| {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        h.finish()
+    });
+    let s = format!(
+        ".{name}{TEMP_MARKER}{:016x}",
+        temp_suffix(seed, COUNTER.fetch_add(1, Ordering::Relaxed))
+    );
     debug_assert!(is_temp_name(&s));
     s
+}
+
+/// The `n`th suffix for `seed`: a bijection of `n` for a fixed seed (splitmix64's finaliser), so
+/// one process never produces the same name twice.
+fn temp_suffix(seed: u64, n: u64) -> u64 {
+    let mut z = seed.wrapping_add(n.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// Writes `bytes` to `dir/name` atomically: a temp file in the same directory, fsynced, then
@@ -377,4 +397,50 @@ pub(crate) fn lock_out_dir(out_dir: &Path, exclusive: bool) -> Result<BuildLock,
     };
     r.map_err(|e| OutError::io("locking", out_dir, e))?;
     Ok(BuildLock { _file: file })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn temp_names_are_recognised_and_never_repeat_within_a_process() {
+        let names: Vec<String> = (0..20_000).map(|_| temp_name("values.yaml")).collect();
+        for n in &names {
+            assert!(is_temp_name(n), "{n}");
+            assert!(n.starts_with(".values.yaml.hlc-tmp-"), "{n}");
+        }
+        let unique: HashSet<&String> = names.iter().collect();
+        assert_eq!(unique.len(), names.len());
+    }
+
+    #[test]
+    fn temp_suffixes_are_distinct_per_counter_and_depend_on_the_seed() {
+        let a: HashSet<u64> = (0..100_000).map(|n| temp_suffix(7, n)).collect();
+        assert_eq!(a.len(), 100_000);
+        let clashes = (0..1_000)
+            .filter(|&n| temp_suffix(7, n) == temp_suffix(8, n))
+            .count();
+        assert_eq!(clashes, 0);
+        // Consecutive counters do not give neighbouring names.
+        assert!(temp_suffix(7, 0).abs_diff(temp_suffix(7, 1)) > 1 << 32);
+    }
+
+    #[test]
+    fn stale_temp_files_with_generated_names_are_cleaned() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("docs");
+        fs::create_dir(&dir).unwrap();
+        let t = write_temp(&RealFs, &dir, "a.md", b"half").unwrap();
+        assert_eq!(t.parent(), Some(dir.as_path()));
+        fs::write(dir.join("a.md"), "kept\n").unwrap();
+        let removed = clean_temps(&RealFs, tmp.path()).unwrap();
+        assert_eq!(removed, vec![t]);
+        let left: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("a.md")]);
+    }
 }
