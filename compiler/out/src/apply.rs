@@ -1,6 +1,6 @@
 //! [`apply`]: carry out a [`Plan`] — journal, removals, atomic writes, the lock last.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -33,7 +33,8 @@ pub struct Report {
 /// owned files no longer produced (and directories left empty by that); write each created or
 /// updated file atomically (temp file in the same directory, fsync, rename), creating parent
 /// directories; fsync the directories; write `hlc.lock` atomically if its bytes changed; delete
-/// the journal. Every path is re-walked before it is touched, refusing links.
+/// the journal. Every path is inspected again before it is touched, refusing links: each
+/// directory on the way once per apply (not once per file below it), each file itself.
 ///
 /// On an I/O error the error is returned at once; `hlc.lock` then still describes the previous
 /// build and the journal marks the build as interrupted (see the crate docs), and the next run
@@ -57,15 +58,27 @@ fn apply_with(plan: Plan, fs_: &dyn Fs) -> Result<Report, OutError> {
         if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| OutError::io("creating", parent, e))?;
         }
-        match fs_.create_dir(&out) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        let created = match fs_.create_dir(&out) {
+            Ok(()) => true,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => false,
             Err(e) => return Err(OutError::io("creating", out, e)),
-        }
+        };
         if hfs::node(&out)? != Node::Dir {
             return Err(OutError::OutDirNotADirectory { path: out });
         }
         let guard = hfs::lock_out_dir(&out, true)?;
+        if created && dir_is_empty(&out)? {
+            // Still exactly the empty directory this run created, now locked: planning again
+            // would find what planning against a missing out/ found (no lock, no journal, every
+            // artifact created), so the plan stands.
+            return apply_planned(
+                Plan {
+                    guard: Some(guard),
+                    ..plan
+                },
+                fs_,
+            );
+        }
         let Plan {
             artifacts,
             inputs,
@@ -76,6 +89,11 @@ fn apply_with(plan: Plan, fs_: &dyn Fs) -> Result<Report, OutError> {
     } else {
         plan
     };
+    apply_planned(plan, fs_)
+}
+
+/// [`apply`] once `out/` exists and the plan was computed under its lock.
+fn apply_planned(plan: Plan, fs_: &dyn Fs) -> Result<Report, OutError> {
     let out = plan.out_dir.as_path();
 
     if !plan.conflicts.is_empty() {
@@ -136,6 +154,7 @@ fn apply_with(plan: Plan, fs_: &dyn Fs) -> Result<Report, OutError> {
 
     // 3. Created and updated files: every temp file first, one sync of the filesystem, then
     //    the renames (a rename never exposes data that is not yet durable).
+    let mut known_dirs = KnownDirs::default();
     let mut pending = Vec::new();
     for (a, st) in plan.artifacts.iter().zip(&plan.status) {
         let created = match st {
@@ -143,16 +162,19 @@ fn apply_with(plan: Plan, fs_: &dyn Fs) -> Result<Report, OutError> {
             Status::Update { .. } => false,
             Status::Unchanged | Status::Conflict => continue,
         };
-        let parent = ensure_parents(fs_, out, &a.path, &mut dirs_to_sync)?;
-        match hfs::walk(out, a.path.as_str())? {
-            Walk::Reached(Node::Missing) if created => {}
-            Walk::Reached(Node::File) if !created => {}
-            Walk::Symlink(at) => return Err(race(out, &a.path, ConflictReason::Symlink { at })),
-            Walk::Reached(Node::File) => {
-                return Err(race(out, &a.path, ConflictReason::ForeignFile))
+        // Every ancestor is now a real directory (checked once in this apply); only the file's
+        // own node is left to inspect.
+        let parent = ensure_parents(fs_, out, &a.path, &mut dirs_to_sync, &mut known_dirs)?;
+        match hfs::node(&parent.join(a.path.file_name()))? {
+            Node::Missing if created => {}
+            Node::File if !created => {}
+            Node::Symlink => {
+                let at = a.path.to_string();
+                return Err(race(out, &a.path, ConflictReason::Symlink { at }));
             }
-            Walk::Reached(Node::Missing) => {} // an owned file vanished: write it anew
-            _ => return Err(race(out, &a.path, ConflictReason::NotAFile)),
+            Node::File => return Err(race(out, &a.path, ConflictReason::ForeignFile)),
+            Node::Missing => {} // an owned file vanished: write it anew
+            Node::Dir | Node::Other => return Err(race(out, &a.path, ConflictReason::NotAFile)),
         }
         let tmp = hfs::write_temp(fs_, &parent, a.path.file_name(), &a.contents)?;
         pending.push((tmp, parent, &a.path, created));
@@ -213,15 +235,39 @@ fn dir_is_empty(dir: &Path) -> Result<bool, OutError> {
     Ok(rd.next().is_none())
 }
 
+/// Directories of `out/` (relative paths) that this apply has already checked, component by
+/// component from `out/`, to be real directories — found as directories, never as links — or
+/// has created itself. Each path component is inspected at most once per apply instead of once
+/// per file below it. Builds hold the exclusive lock, so only another program could change a
+/// directory after it was checked, and such a race is not detected reliably by re-inspecting a
+/// path either (it can change right after).
+#[derive(Default)]
+struct KnownDirs<'p> {
+    dirs: HashSet<&'p str>,
+}
+
 /// Creates the missing ancestors of `path` one by one, refusing links; returns the parent.
-fn ensure_parents(
+/// Ancestors already in `known` are not inspected again; the others are added once checked or
+/// created.
+fn ensure_parents<'p>(
     fs_: &dyn Fs,
     out: &Path,
-    path: &ArtifactPath,
+    path: &'p ArtifactPath,
     dirs_to_sync: &mut BTreeSet<PathBuf>,
+    known: &mut KnownDirs<'p>,
 ) -> Result<PathBuf, OutError> {
-    let mut dir = out.to_path_buf();
-    for anc in path.ancestors() {
+    let ancestors = path.ancestors();
+    // Ancestors are shortest first and a directory is only known once all of its own
+    // ancestors are, so everything before the first unknown one is known.
+    let first_unknown = ancestors
+        .iter()
+        .position(|anc| !known.dirs.contains(anc))
+        .unwrap_or(ancestors.len());
+    let mut dir = match first_unknown.checked_sub(1) {
+        Some(i) => out.join(ancestors[i]),
+        None => out.to_path_buf(),
+    };
+    for &anc in &ancestors[first_unknown..] {
         let next = out.join(anc);
         match hfs::node(&next)? {
             Node::Dir => {}
@@ -249,6 +295,7 @@ fn ensure_parents(
                 ))
             }
         }
+        known.dirs.insert(anc);
         dir = next;
     }
     Ok(dir)
@@ -263,5 +310,75 @@ fn race(out: &Path, path: &ArtifactPath, reason: ConflictReason) -> OutError {
             path: path.to_string(),
             reason,
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (tempfile::TempDir, tempfile::TempDir, PathBuf) {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        std::fs::create_dir_all(out.join("a/b")).unwrap();
+        (tmp, outside, out)
+    }
+
+    #[test]
+    fn ensure_parents_checks_unknown_directories_and_remembers_them() {
+        let (_tmp, outside, out) = setup();
+        let path = ArtifactPath::new("a/b/c/d/f.txt").unwrap();
+        let mut known = KnownDirs::default();
+        let mut sync = BTreeSet::new();
+        let parent = ensure_parents(&RealFs, &out, &path, &mut sync, &mut known).unwrap();
+        assert_eq!(parent, out.join("a/b/c/d"));
+        assert!(out.join("a/b/c/d").is_dir());
+        let mut dirs: Vec<&str> = known.dirs.iter().copied().collect();
+        dirs.sort();
+        assert_eq!(dirs, ["a", "a/b", "a/b/c", "a/b/c/d"]);
+        // The parents of the two directories created.
+        assert_eq!(
+            sync.into_iter().collect::<Vec<_>>(),
+            [out.join("a/b"), out.join("a/b/c")]
+        );
+
+        // A sibling below a link: `a/b` is known, `a/b/l` is not and is inspected.
+        std::os::unix::fs::symlink(outside.path(), out.join("a/b/l")).unwrap();
+        let linked = ArtifactPath::new("a/b/l/g.txt").unwrap();
+        let err =
+            ensure_parents(&RealFs, &out, &linked, &mut BTreeSet::new(), &mut known).unwrap_err();
+        match err {
+            OutError::Conflicts { conflicts, .. } => assert_eq!(
+                conflicts[0].reason,
+                ConflictReason::Symlink { at: "a/b/l".into() }
+            ),
+            e => panic!("{e}"),
+        }
+        assert!(!known.dirs.contains("a/b/l"));
+        assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn ensure_parents_inspects_a_known_directory_no_more() {
+        // Within one apply a checked directory is taken as checked: replacing it afterwards is
+        // not noticed (builds hold the lock; only another program could do this), while a fresh
+        // apply (a fresh set) refuses it.
+        let (_tmp, outside, out) = setup();
+        let path = ArtifactPath::new("a/b/f.txt").unwrap();
+        let mut known = KnownDirs::default();
+        ensure_parents(&RealFs, &out, &path, &mut BTreeSet::new(), &mut known).unwrap();
+        std::fs::remove_dir(out.join("a/b")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), out.join("a/b")).unwrap();
+        let again = ensure_parents(&RealFs, &out, &path, &mut BTreeSet::new(), &mut known);
+        assert_eq!(again.unwrap(), out.join("a/b"));
+        let fresh = ensure_parents(
+            &RealFs,
+            &out,
+            &path,
+            &mut BTreeSet::new(),
+            &mut KnownDirs::default(),
+        );
+        assert!(matches!(fresh, Err(OutError::Conflicts { .. })));
     }
 }

@@ -506,9 +506,10 @@ impl Plan {
     }
 
     pub(crate) fn journal(&self) -> Journal {
-        let new = self.artifacts.iter().map(|a| JournalEntry {
-            path: a.path.clone(),
-            sha256: sha256_hex(&a.contents),
+        // The lock lists every artifact with the digest of its bytes: no need to hash again.
+        let new = self.lock.artifacts.iter().map(|e| JournalEntry {
+            path: e.path.clone(),
+            sha256: e.sha256.clone(),
         });
         let pending = self.removals.iter().filter_map(|r| {
             r.via_journal.as_ref().map(|sha| JournalEntry {
@@ -526,5 +527,32 @@ impl Plan {
             .filter(|(_, s)| f(s))
             .map(|(a, _)| &a.path)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_journal_records_the_digest_of_every_artifact() {
+        let tmp = tempfile::tempdir().unwrap();
+        let arts = vec![
+            Artifact::new("b/two.txt", "two\n", "docs", ["x"]).unwrap(),
+            Artifact::new("a.txt", "one\n", "docs", ["y"]).unwrap(),
+        ];
+        let p = plan(&tmp.path().join("out"), arts.clone(), vec![], "t").unwrap();
+        let j = p.journal();
+        let got: Vec<(String, String)> = j
+            .owned
+            .iter()
+            .map(|e| (e.path.to_string(), e.sha256.clone()))
+            .collect();
+        let mut want: Vec<(String, String)> = arts
+            .iter()
+            .map(|a| (a.path.to_string(), sha256_hex(&a.contents)))
+            .collect();
+        want.sort();
+        assert_eq!(got, want);
     }
 }

@@ -640,3 +640,157 @@ fn debug_output_never_shows_contents() {
         "{dbg}"
     );
 }
+
+/// The single conflict of a failed apply.
+fn race_of(err: OutError) -> (String, ConflictReason) {
+    match err {
+        OutError::Conflicts { conflicts, .. } if conflicts.len() == 1 => {
+            (conflicts[0].path.clone(), conflicts[0].reason.clone())
+        }
+        e => panic!("expected one conflict, got {e}"),
+    }
+}
+
+/// Artifacts in a directory and in a subdirectory of it, sorted so that `x/` is met (and
+/// checked) before `x/y/`.
+fn nested() -> Vec<Artifact> {
+    vec![
+        art("x/1.txt", "one\n", "docs"),
+        art("x/y/2.txt", "two\n", "docs"),
+        art("x/y/3.txt", "three\n", "docs"),
+    ]
+}
+
+#[test]
+fn links_planted_between_plan_and_apply_are_refused_at_every_depth() {
+    let outside = tempfile::tempdir().unwrap();
+    write(&outside.path().join("2.txt"), "precious\n");
+    let before_outside = snapshot(outside.path());
+
+    // A directory link below a directory that apply checks first (and remembers).
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    build(&out, base(), inputs("v1")).unwrap();
+    let p = plan(&out, nested(), inputs("v2"), VERSION).unwrap();
+    assert!(p.conflicts().is_empty());
+    fs::create_dir(out.join("x")).unwrap();
+    symlink(outside.path(), out.join("x/y")).unwrap();
+    let (path, reason) = race_of(apply(p).unwrap_err());
+    assert_eq!(path, "x/y/2.txt");
+    assert_eq!(reason, ConflictReason::Symlink { at: "x/y".into() });
+    assert_eq!(snapshot(outside.path()), before_outside);
+    assert!(!out.join("x/1.txt").exists());
+
+    // A link at the first directory.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    build(&out, base(), inputs("v1")).unwrap();
+    let p = plan(&out, nested(), inputs("v2"), VERSION).unwrap();
+    symlink(outside.path(), out.join("x")).unwrap();
+    let (path, reason) = race_of(apply(p).unwrap_err());
+    assert_eq!(path, "x/1.txt");
+    assert_eq!(reason, ConflictReason::Symlink { at: "x".into() });
+    assert_eq!(snapshot(outside.path()), before_outside);
+
+    // A link at the file itself, in a directory the build creates.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    build(&out, base(), inputs("v1")).unwrap();
+    let p = plan(&out, nested(), inputs("v2"), VERSION).unwrap();
+    fs::create_dir_all(out.join("x/y")).unwrap();
+    symlink(outside.path().join("2.txt"), out.join("x/y/3.txt")).unwrap();
+    let (path, reason) = race_of(apply(p).unwrap_err());
+    assert_eq!(path, "x/y/3.txt");
+    assert_eq!(
+        reason,
+        ConflictReason::Symlink {
+            at: "x/y/3.txt".into()
+        }
+    );
+    assert_eq!(snapshot(outside.path()), before_outside);
+    assert_eq!(
+        fs::read_link(out.join("x/y/3.txt")).unwrap(),
+        outside.path().join("2.txt")
+    );
+}
+
+#[test]
+fn files_planted_between_plan_and_apply_are_refused() {
+    // A foreign file where the plan expected nothing.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    build(&out, base(), inputs("v1")).unwrap();
+    let p = plan(&out, nested(), inputs("v2"), VERSION).unwrap();
+    write(&out.join("x/y/2.txt"), "someone else's\n");
+    let (path, reason) = race_of(apply(p).unwrap_err());
+    assert_eq!(path, "x/y/2.txt");
+    assert_eq!(reason, ConflictReason::ForeignFile);
+    assert_eq!(
+        fs::read(out.join("x/y/2.txt")).unwrap(),
+        b"someone else's\n"
+    );
+
+    // A file where the plan expected a directory.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    build(&out, base(), inputs("v1")).unwrap();
+    let p = plan(&out, nested(), inputs("v2"), VERSION).unwrap();
+    write(&out.join("x/y"), "a file\n");
+    let (path, reason) = race_of(apply(p).unwrap_err());
+    assert_eq!(path, "x/y/2.txt");
+    assert_eq!(
+        reason,
+        ConflictReason::ParentNotADirectory { at: "x/y".into() }
+    );
+    assert_eq!(fs::read(out.join("x/y")).unwrap(), b"a file\n");
+}
+
+#[test]
+fn an_out_dir_created_by_someone_else_after_planning_is_planned_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let p = plan(&out, base(), inputs("v1"), VERSION).unwrap();
+    assert_eq!(p.created().len(), 3);
+    // out/ did not exist when planned; now it does, holding a file in the way.
+    write(&out.join("docs/architecture.md"), "mine\n");
+    let err = apply(p).unwrap_err();
+    let (path, reason) = race_of(err);
+    assert_eq!(path, "docs/architecture.md");
+    assert_eq!(reason, ConflictReason::ForeignFile);
+    assert_eq!(
+        fs::read(out.join("docs/architecture.md")).unwrap(),
+        b"mine\n"
+    );
+    assert!(!out.join(LOCK_FILE).exists());
+
+    // Created by someone else but empty: planned again, written in full.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let p = plan(&out, base(), inputs("v1"), VERSION).unwrap();
+    fs::create_dir(&out).unwrap();
+    let r = apply(p).unwrap();
+    assert_eq!(r.created.len(), 3);
+    assert!(r.lock_written);
+    assert!(verify(&out, &inputs("v1")).unwrap().is_empty());
+}
+
+#[test]
+fn a_first_build_into_a_missing_out_dir_writes_the_same_tree() {
+    // Planned against a missing out/ (the plan is kept) and against an empty one (planned
+    // under the lock): the same files and the same lock.
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let (out_a, out_b) = (a.path().join("out"), b.path().join("out"));
+    fs::create_dir(&out_b).unwrap();
+    build(&out_a, nested(), inputs("v1")).unwrap();
+    build(&out_b, nested(), inputs("v1")).unwrap();
+    assert_eq!(snapshot(&out_a), snapshot(&out_b));
+    assert!(no_temps(&out_a));
+    assert!(!out_a.join(JOURNAL_FILE).exists());
+    let lock = Lock::from_json(&fs::read(out_a.join(LOCK_FILE)).unwrap()).unwrap();
+    assert_eq!(lock.artifacts.len(), 3);
+    for e in &lock.artifacts {
+        let bytes = fs::read(e.path.to_fs_path(&out_a)).unwrap();
+        assert_eq!(e.sha256, hlc_out::sha256_hex(&bytes));
+    }
+}
