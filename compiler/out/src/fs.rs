@@ -2,6 +2,7 @@
 //! advisory build lock, stale-temp clean-up, and the [`Fs`] seam through which every mutation
 //! goes (so tests can inject a failure after any number of operations).
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Write};
@@ -215,20 +216,49 @@ pub(crate) enum Walk {
 }
 
 pub(crate) fn walk(out_dir: &Path, rel: &str) -> Result<Walk, OutError> {
-    let mut p = out_dir.to_path_buf();
-    let mut done = 0usize;
+    walk_known(out_dir, rel, &mut HashSet::new())
+}
+
+/// [`walk`], starting below the deepest ancestor of `rel` listed in `known`: directories
+/// (relative paths) that an earlier walk of the same pass found to be real directories. Every
+/// ancestor this walk finds to be a directory is added. Used where many paths are walked at
+/// once under the build lock, so each directory is inspected once per pass instead of once per
+/// file below it.
+pub(crate) fn walk_known(
+    out_dir: &Path,
+    rel: &str,
+    known: &mut HashSet<String>,
+) -> Result<Walk, OutError> {
     let comps: Vec<&str> = rel.split('/').collect();
+    // ends[i]: length of the prefix made of the first i + 1 components.
+    let mut ends = Vec::with_capacity(comps.len());
+    let mut done = 0usize;
     for (i, c) in comps.iter().enumerate() {
-        p.push(c);
         done += c.len() + usize::from(i > 0);
+        ends.push(done);
+    }
+    // An ancestor is only ever added once all of its own ancestors were directories.
+    let skip = (0..comps.len().saturating_sub(1))
+        .rev()
+        .find(|&i| known.contains(&rel[..ends[i]]))
+        .map_or(0, |i| i + 1);
+    let mut p = out_dir.to_path_buf();
+    for c in &comps[..skip] {
+        p.push(c);
+    }
+    for i in skip..comps.len() {
+        p.push(comps[i]);
         let n = node(&p)?;
         let last = i + 1 == comps.len();
+        let at = &rel[..ends[i]];
         match n {
-            Node::Symlink => return Ok(Walk::Symlink(rel[..done].to_string())),
+            Node::Symlink => return Ok(Walk::Symlink(at.to_string())),
             _ if last => return Ok(Walk::Reached(n)),
-            Node::Dir => {}
+            Node::Dir => {
+                known.insert(at.to_string());
+            }
             Node::Missing => return Ok(Walk::Reached(Node::Missing)),
-            Node::File | Node::Other => return Ok(Walk::NotADirectory(rel[..done].to_string(), n)),
+            Node::File | Node::Other => return Ok(Walk::NotADirectory(at.to_string(), n)),
         }
     }
     Ok(Walk::Reached(Node::Missing))
@@ -402,7 +432,6 @@ pub(crate) fn lock_out_dir(out_dir: &Path, exclusive: bool) -> Result<BuildLock,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
 
     #[test]
     fn temp_names_are_recognised_and_never_repeat_within_a_process() {
@@ -442,5 +471,46 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(left, vec![std::ffi::OsString::from("a.md")]);
+    }
+
+    #[test]
+    fn walk_known_gives_what_walk_gives_and_skips_known_directories() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let out = tmp.path();
+        fs::create_dir_all(out.join("a/b/c")).unwrap();
+        fs::write(out.join("a/b/c/f"), "f").unwrap();
+        fs::write(out.join("a/file"), "x").unwrap();
+        std::os::unix::fs::symlink(outside.path(), out.join("a/b/link")).unwrap();
+        let paths = [
+            "a/b/c/f",
+            "a/b/c/missing",
+            "a/b/link/f",
+            "a/b/link",
+            "a/file/below",
+            "a/none/deeper/f",
+            "a/b",
+            "top",
+        ];
+        let mut known = HashSet::new();
+        for rel in paths {
+            let fresh = walk(out, rel).unwrap();
+            assert_eq!(walk_known(out, rel, &mut known).unwrap(), fresh, "{rel}");
+            // Walking again with what was learnt gives the same answer.
+            assert_eq!(walk_known(out, rel, &mut known).unwrap(), fresh, "{rel}");
+        }
+        let mut dirs: Vec<&str> = known.iter().map(String::as_str).collect();
+        dirs.sort();
+        assert_eq!(dirs, ["a", "a/b", "a/b/c"]);
+
+        // A known directory is not inspected again within the pass; a fresh pass sees the link.
+        fs::remove_file(out.join("a/b/c/f")).unwrap();
+        fs::remove_dir(out.join("a/b/c")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), out.join("a/b/c")).unwrap();
+        assert_eq!(
+            walk_known(out, "a/b/c/f", &mut known).unwrap(),
+            Walk::Reached(Node::Missing)
+        );
+        assert_eq!(walk(out, "a/b/c/f").unwrap(), Walk::Symlink("a/b/c".into()));
     }
 }

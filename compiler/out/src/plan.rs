@@ -227,6 +227,9 @@ pub(crate) fn compute(
     }
 
     let mut conflicts = Vec::new();
+    // Directories already found to be real directories by a walk below: each is inspected once
+    // per plan (planning only reads, and the build lock keeps other builds out).
+    let mut known_dirs = std::collections::HashSet::new();
 
     // Removal candidates: owned, not produced.
     let mut removals = Vec::new();
@@ -236,7 +239,7 @@ pub(crate) fn compute(
         .filter(|p| !produced.contains(p.as_str()))
         .collect();
     for p in &candidates {
-        match hfs::walk(&out_dir, p.as_str())? {
+        match hfs::walk_known(&out_dir, p.as_str(), &mut known_dirs)? {
             Walk::Symlink(at) => conflicts.push(Conflict {
                 path: p.to_string(),
                 reason: ConflictReason::Symlink { at },
@@ -268,7 +271,7 @@ pub(crate) fn compute(
     let mut status = Vec::with_capacity(artifacts.len());
     for a in &artifacts {
         let p = a.path.as_str();
-        let st = match hfs::walk(&out_dir, p)? {
+        let st = match hfs::walk_known(&out_dir, p, &mut known_dirs)? {
             Walk::Symlink(at) => {
                 conflicts.push(Conflict {
                     path: p.to_string(),
