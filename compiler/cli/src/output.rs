@@ -1,7 +1,7 @@
 //! Writing diagnostics and messages to stderr.
 
 use crate::DiagFormat;
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use codespan_reporting::term::termcolor::{BufferedStandardStream, ColorChoice};
 use hlc_diag::{Diagnostic, SourceMap};
 use std::io::{IsTerminal, Write};
 
@@ -22,11 +22,13 @@ pub fn diagnostics(diags: &[Diagnostic], sources: &SourceMap, format: DiagFormat
     let diags = &clipped[..];
     match format {
         DiagFormat::Human => {
-            let mut err = StandardStream::stderr(color_choice());
+            // Buffered: a large lab's warnings in a few writes, not one per fragment.
+            let mut err = BufferedStandardStream::stderr(color_choice());
             let _ = hlc_diag::render::human(diags, sources, &mut err);
             if let Some(s) = hlc_diag::render::summary(diags) {
                 let _ = writeln!(err, "{s}");
             }
+            let _ = err.flush();
         }
         DiagFormat::Json => {
             let mut out = std::io::stdout().lock();
