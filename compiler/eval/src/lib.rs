@@ -7,7 +7,8 @@
 //!
 //! Nickel resolves imports itself and would read any file: absolute paths, `..`, symlinks,
 //! raw-text imports. hlc never lets it touch the disk. [`load`] first walks the import graph
-//! itself (parsing each Nickel file with Nickel's own parser, so no import can hide from it),
+//! itself (reading each Nickel file with Nickel's own lexer, and its parser wherever an import
+//! has an unusual shape, so no import can hide from it),
 //! resolves every import the way Nickel will, and refuses any that leaves the project root or the
 //! embedded library. The files that pass are read once, hashed, and handed to Nickel as
 //! in-memory sources under virtual paths (`/@project/…`, `/@hlc/…`), so evaluation reads only
