@@ -167,12 +167,10 @@ fn snapshot_holds<'a>(root: &Path, lines: impl Iterator<Item = &'a str>) -> Opti
             }
         })
     };
-    // `stat` of ~10⁴ files: split over two threads.
-    let (a, b) = entries.split_at(entries.len() / 2);
-    let holds = std::thread::scope(|s| {
-        let h = s.spawn(|| ok(b));
-        ok(a) && h.join().unwrap_or(false)
-    });
+    // `stat` of ~10⁴ files: split over the cores.
+    let holds = hlc_out::parallel::map_chunks(&entries, 256, ok)
+        .into_iter()
+        .all(|h| h == Some(true));
     let lock = format!("out/{}", hlc_out::LOCK_FILE);
     holds.then(|| {
         entries

@@ -455,38 +455,26 @@ pub fn encrypt_artifacts(
 ) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
     // Each file is sealed on its own (fresh data key, its own age stanzas): split the files over
     // the cores (a thousand Talos machine configs at 10,000 services), keeping their order.
-    let threads = if arts.len() < 16 {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
-    };
-    let per = arts.len().div_ceil(threads).max(1);
-    let parts: Vec<(Vec<Artifact>, Vec<Diagnostic>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = arts
-            .chunks(per)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut rng = hlc_sops::rand_core::OsRng;
-                    encrypt_part(out_dir, lab, part, identities, lastmodified, &mut rng)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    let d = Diagnostic::error(
-                        "HLC900",
-                        "the encryption of secret artifacts stopped unexpectedly",
-                    )
-                    .with_help("this is a bug; please report it with the command you ran");
-                    (Vec::new(), vec![d])
-                })
-            })
-            .collect()
+    let parts = hlc_out::parallel::map_chunks(arts, 16, |part| {
+        encrypt_part(
+            out_dir,
+            lab,
+            part,
+            identities,
+            lastmodified,
+            &mut hlc_sops::rand_core::OsRng,
+        )
     });
     let (mut out, mut diags) = (Vec::new(), Vec::new());
-    for (a, d) in parts {
+    for part in parts {
+        let (a, d) = part.unwrap_or_else(|| {
+            let d = Diagnostic::error(
+                "HLC900",
+                "the encryption of secret artifacts stopped unexpectedly",
+            )
+            .with_help("this is a bug; please report it with the command you ran");
+            (Vec::new(), vec![d])
+        });
         out.extend(a);
         diags.extend(d);
     }

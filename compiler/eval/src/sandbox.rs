@@ -39,6 +39,8 @@ pub(crate) struct VirtualFile {
     pub virt: PathBuf,
     pub format: InputFormat,
     pub file: FileId,
+    /// sha256 of the text, hex.
+    pub sha256: String,
 }
 
 /// Everything `load` found: the sources (for positions), the admitted files, and the sandbox's
@@ -67,13 +69,12 @@ impl Loaded {
         h.update(MAIN.as_bytes());
         h.update(self.main.0.to_le_bytes());
         for f in &self.files {
-            let text = &self.sources.get(f.file)?.text;
             let virt = f.virt.to_string_lossy();
             h.update((virt.len() as u64).to_le_bytes());
             h.update(virt.as_bytes());
             h.update(format!("{:?}", f.format).as_bytes());
             h.update(f.file.0.to_le_bytes());
-            h.update(Sha256::digest(text.as_bytes()));
+            h.update(f.sha256.as_bytes());
         }
         Some(hex::encode(h.finalize()))
     }
@@ -164,16 +165,10 @@ fn lex_imports(text: &str) -> Option<Vec<Import_>> {
             continue;
         }
         let mut i = at + 1;
-        let (import, mut end) = match toks.get(i)? {
-            (_, Token::Normal(NormalToken::Identifier(id)), end) => (
-                Import_ {
-                    path: id.to_string(),
-                    format: InputFormat::Nickel,
-                    span: (0, 0),
-                    package: true,
-                },
-                *end,
-            ),
+        let (path, format, package, mut end) = match toks.get(i)? {
+            (_, Token::Normal(NormalToken::Identifier(id)), end) => {
+                (id.to_string(), InputFormat::Nickel, true, *end)
+            }
             (_, Token::Normal(NormalToken::DoubleQuote), _) => {
                 let mut path = String::new();
                 let str_end = loop {
@@ -185,25 +180,18 @@ fn lex_imports(text: &str) -> Option<Vec<Import_>> {
                         _ => return None,
                     }
                 };
-                let (format, end) = if is(i + 1, &Token::Normal(NormalToken::As)) {
+                if is(i + 1, &Token::Normal(NormalToken::As)) {
                     i += 2;
                     match toks.get(i)? {
                         (_, Token::Normal(NormalToken::RawEnumTag(tag)), end) => {
-                            (tag.parse::<InputFormat>().ok()?, *end)
+                            (path, tag.parse::<InputFormat>().ok()?, false, *end)
                         }
                         _ => return None,
                     }
                 } else {
                     let ext = InputFormat::from_path(std::ffi::OsStr::new(&path));
-                    (ext.unwrap_or_default(), str_end)
-                };
-                let import = Import_ {
-                    path,
-                    format,
-                    span: (0, 0),
-                    package: false,
-                };
-                (import, end)
+                    (path, ext.unwrap_or_default(), false, str_end)
+                }
             }
             _ => return None,
         };
@@ -217,8 +205,10 @@ fn lex_imports(text: &str) -> Option<Vec<Import_>> {
             after += 1;
         }
         found.push(Import_ {
+            path,
+            format,
             span: (start as u32, end as u32),
-            ..import
+            package,
         });
     }
     Some(found)
@@ -645,6 +635,7 @@ fn add_stub(
         virt,
         format,
         file: id,
+        sha256: sha256_hex(text.as_bytes()),
     });
     seen.insert(key, id);
 }
@@ -674,6 +665,7 @@ fn add_file(
         virt: virt.to_path_buf(),
         format,
         file: id,
+        sha256: sha.clone(),
     });
     if kind == SourceKind::Config {
         loaded.records.push(SourceRecord {

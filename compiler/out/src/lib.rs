@@ -121,6 +121,7 @@ mod diff;
 mod error;
 mod fs;
 mod lock;
+pub mod parallel;
 mod path;
 mod plan;
 mod verify;

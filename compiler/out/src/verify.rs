@@ -219,32 +219,15 @@ pub fn verify(out_dir: &Path, current_inputs: &[Input]) -> Result<Vec<Drift>, Ou
 
     // Files: read and hashed on every core (tens of MB at 10,000 services), reported in lock
     // order.
-    let artifacts = &lock.artifacts;
-    let threads = if artifacts.len() < 512 {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
-    };
-    let per = artifacts.len().div_ceil(threads).max(1);
-    let parts: Vec<Result<Vec<Drift>, OutError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = artifacts
-            .chunks(per)
-            .map(|part| scope.spawn(move || file_drift(out_dir, part)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(OutError::io(
-                        "verifying",
-                        out_dir,
-                        std::io::Error::other("a verifying thread stopped"),
-                    ))
-                })
-            })
-            .collect()
-    });
+    let parts = crate::parallel::map_chunks(&lock.artifacts, 512, |part| file_drift(out_dir, part));
     for part in parts {
+        let part = part.ok_or_else(|| {
+            OutError::io(
+                "verifying",
+                out_dir,
+                std::io::Error::other("a verifying thread stopped"),
+            )
+        })?;
         drift.extend(part?);
     }
     Ok(drift)
